@@ -1,0 +1,82 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings shared by every Swift target: explicit existentials and honest imports.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let propertyBased = Target.Dependency.product(name: "PropertyBased", package: "swift-property-based")
+
+let package = Package(
+    name: "aphotplug",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "aphotplug", targets: ["aphotplug"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // MARK: Pure core (no Glibc, no file IO, no clock)
+        // IDs, 256-bit masks, matrices, uevents, host snapshots.
+        .target(name: "APModel", swiftSettings: strictSettings),
+        // The hot plug state machine: events in, decisions out.
+        .target(name: "HotplugEngine", dependencies: ["APModel"], swiftSettings: strictSettings),
+        // Trace codecs: `udevadm monitor --property` text and JSON Lines.
+        .target(name: "Trace", dependencies: ["APModel"], swiftSettings: strictSettings),
+
+        // MARK: Edges
+        // Reads a sysfs tree (the host's or a directory) into a snapshot; writes attributes.
+        .target(name: "Sysfs", dependencies: ["APModel"], swiftSettings: strictSettings),
+        // Kernel-side model (AP bus + vfio_ap + mdev core) writing a sysfs tree and uevents.
+        .target(name: "Simulator", dependencies: ["APModel"], swiftSettings: strictSettings),
+        // libudev, through pkg-config (Debian: libudev-dev).
+        .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        // A thin Swift wrapper over libudev's monitor and enumerator.
+        .target(name: "Udev", dependencies: ["CUdev", "APModel"], swiftSettings: strictSettings),
+        // libvirt qemu hook: domain XML parsing and lifecycle mapping.
+        .target(name: "LibvirtHook", dependencies: ["APModel"], swiftSettings: strictSettings),
+        // Daemon wiring: monitor, coldplug, realizer, reporter.
+        .target(name: "Agent", dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs"], swiftSettings: strictSettings),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "aphotplug",
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "LibvirtHook", "Agent", argumentParser],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "aphotplug-bench",
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "APTestSupport",
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "APModelTests", dependencies: ["APModel", propertyBased], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HotplugEngineTests",
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "APTestSupport", propertyBased],
+            resources: [.copy("Golden")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "TraceTests", dependencies: ["APModel", "Trace"], swiftSettings: strictSettings),
+        .testTarget(name: "SysfsTests", dependencies: ["APModel", "Sysfs", "APTestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: ["APModel", "Simulator", "HotplugEngine", "Sysfs", "Trace", "APTestSupport", propertyBased],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "LibvirtHookTests", dependencies: ["LibvirtHook"], swiftSettings: strictSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["APModel", "APTestSupport"], swiftSettings: strictSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,16 @@
+/// An AP queue index (APQI, 0…255): a usage or control domain.
+///
+/// Printed as four lowercase hex digits in APQNs and in `control_domains`
+/// (`00ab`), although only 0…255 exist.
+public struct APQI: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt8
+
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public init(_ value: UInt8) { self.rawValue = value }
+
+    /// Four lowercase hex digits, as in `05.00ab`.
+    public var description: String { HexText.padded(Int(rawValue), width: 4) }
+
+    public static func < (lhs: APQI, rhs: APQI) -> Bool { lhs.rawValue < rhs.rawValue }
+}

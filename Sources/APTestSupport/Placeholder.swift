@@ -1,0 +1,2 @@
+/// Placeholder namespace until the APTestSupport target has its first type.
+enum APTestSupportPlaceholder {}

@@ -1,0 +1,2 @@
+/// Placeholder namespace until the Agent target has its first type.
+enum AgentPlaceholder {}

@@ -1,0 +1,2 @@
+/// Placeholder namespace until the HotplugEngine target has its first type.
+enum HotplugEnginePlaceholder {}

@@ -1,0 +1,2 @@
+/// Placeholder namespace until the LibvirtHook target has its first type.
+enum LibvirtHookPlaceholder {}

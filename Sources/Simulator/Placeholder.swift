@@ -1,0 +1,2 @@
+/// Placeholder namespace until the Simulator target has its first type.
+enum SimulatorPlaceholder {}

@@ -1,0 +1,2 @@
+/// Placeholder namespace until the Sysfs target has its first type.
+enum SysfsPlaceholder {}

@@ -1,0 +1,2 @@
+/// Placeholder namespace until the Trace target has its first type.
+enum TracePlaceholder {}

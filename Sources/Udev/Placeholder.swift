@@ -1,0 +1,2 @@
+/// Placeholder namespace until the Udev target has its first type.
+enum UdevPlaceholder {}
