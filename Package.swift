@@ -51,7 +51,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "aphotplug-bench",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator"],
+            dependencies: ["APModel", "HotplugEngine"],
             swiftSettings: strictSettings
         ),
 
@@ -75,8 +75,14 @@ let package = Package(
             dependencies: ["APModel", "Simulator", "HotplugEngine", "Sysfs", "Trace", "APTestSupport", propertyBased],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "LibvirtHookTests", dependencies: ["LibvirtHook"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "LibvirtHookTests",
+            dependencies: ["APModel", "LibvirtHook"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["APModel", "APTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "UdevTests", dependencies: ["APModel", "Udev"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -13,40 +13,42 @@ public enum APDevice: Hashable, Sendable {
     case mdev(MdevUUID)
 
     /// Recognises a DEVPATH; nil for anything else (VFIO nodes, modules, buses…).
+    /// Works on the UTF-8 bytes without allocating: it runs once per uevent.
     public init?(devpath: String) {
-        var parts = devpath.split(separator: "/", omittingEmptySubsequences: true)[...]
-        guard parts.first == "devices" else { return nil }
-        parts = parts.dropFirst()
-        switch parts.first {
-        case "ap":
-            switch parts.count {
-            case 1:
-                self = .busRoot
-            case 2:
-                guard let id = APID(cardName: parts[parts.startIndex + 1]) else { return nil }
-                self = .card(id)
-            case 3:
-                guard let card = APID(cardName: parts[parts.startIndex + 1]),
-                      let apqn = APQN(parts[parts.startIndex + 2]), apqn.adapter == card
-                else { return nil }
-                self = .queue(apqn)
-            default:
-                return nil
-            }
-        case "vfio_ap":
-            guard parts.count >= 2, parts[parts.startIndex + 1] == "matrix" else { return nil }
-            switch parts.count {
-            case 2:
-                self = .matrix
-            case 3:
-                guard let uuid = MdevUUID(parts[parts.startIndex + 2]) else { return nil }
-                self = .mdev(uuid)
-            default:
-                return nil
-            }
-        default:
-            return nil
+        var text = devpath
+        guard let device = text.withUTF8({ Self.parse(devpath: $0) }) else { return nil }
+        self = device
+    }
+
+    private static func parse(devpath bytes: UnsafeBufferPointer<UInt8>) -> APDevice? {
+        let ap = "/devices/ap".utf8
+        let vfio = "/devices/vfio_ap/matrix".utf8
+        if bytes.starts(with: ap) {
+            let rest = UnsafeBufferPointer(rebasing: bytes[ap.count...])
+            if rest.isEmpty { return .busRoot }
+            // "/cardAA" then optionally "/AA.DDDD"
+            guard rest.count >= 7, rest[0] == UInt8(ascii: "/"), rest.starts(with: "/card".utf8) else { return nil }
+            let slash = rest[1...].firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+            guard let card = HexText.parse(rest[5..<slash], maxDigits: 2) else { return nil }
+            if slash == rest.endIndex { return .card(APID(UInt8(card))) }
+            let queue = rest[(slash + 1)...]
+            guard let dot = queue.firstIndex(of: UInt8(ascii: ".")),
+                  let adapter = HexText.parse(queue[queue.startIndex..<dot], maxDigits: 2), adapter == card,
+                  let domain = HexText.parse(queue[(dot + 1)...], maxDigits: 4), domain <= 0xff
+            else { return nil }
+            return .queue(APQN(adapter: UInt8(adapter), domain: UInt8(domain)))
         }
+        if bytes.starts(with: vfio) {
+            let rest = bytes[vfio.count...]
+            if rest.isEmpty { return .matrix }
+            guard rest.first == UInt8(ascii: "/") else { return nil }
+            let name = rest.dropFirst()
+            guard !name.contains(UInt8(ascii: "/")),
+                  let uuid = MdevUUID(String(decoding: name, as: UTF8.self))
+            else { return nil }
+            return .mdev(uuid)
+        }
+        return nil
     }
 
     /// The DEVPATH of the device (`/devices/...`, relative to `/sys`).

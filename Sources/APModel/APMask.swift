@@ -154,3 +154,10 @@ extension APMask: Sequence {
 
     public var underestimatedCount: Int { count }
 }
+
+extension APMask {
+    /// The ids as adapter numbers, ascending.
+    public var adapterIDs: [APID] { map { APID($0) } }
+    /// The ids as domain numbers, ascending.
+    public var domainIDs: [APQI] { map { APQI($0) } }
+}

@@ -1,0 +1,21 @@
+import APModel
+
+extension Engine {
+    /// The engine's current picture as one JSON object (design.md,
+    /// `replay --final-state`): per mdev, in UUID order, its guest, assigned
+    /// matrix, predicted guest configuration, and whether it blocks migration.
+    public var finalStateJSON: String {
+        func matrix(_ m: APMatrix) -> String {
+            "{\"adapters\":\(JSONText.stringArray(m.adapters.adapterIDs))"
+                + ",\"domains\":\(JSONText.stringArray(m.domains.domainIDs))"
+                + ",\"control_domains\":\(JSONText.stringArray(m.controlDomains.domainIDs))}"
+        }
+        let entries = mdevOrder.map { uuid -> String in
+            let record = mdevs[uuid]!
+            return JSONText.string(uuid.description) + ":{\"guest\":\(JSONText.optional(record.guest.name))"
+                + ",\"assigned\":\(matrix(record.assigned)),\"shadow\":\(matrix(record.shadow))"
+                + ",\"blocker\":\(record.guest.isAttached)}"
+        }
+        return "{\"mdevs\":{" + entries.joined(separator: ",") + "}}"
+    }
+}

@@ -1,0 +1,77 @@
+import APModel
+
+extension Engine {
+    static let migrationRemedy =
+        "detach the vfio-ap hostdev (virsh detach-device, or device_del in QEMU) before migrating and "
+        + "attach it again on the target, which needs the same APQNs with the same master keys"
+
+    func blockerCause(_ record: MdevRecord) -> String {
+        let who = record.guest.name.map { "guest \($0)" } ?? "an unnamed guest (queue status 'in use')"
+        return "\(who) holds vfio-ap mdev \(record.uuid) and cannot be live-migrated: \(Self.migrationRemedy)"
+    }
+
+    /// A guest opened the mdev: one vfio-ap device per guest (the kernel answers
+    /// a second one with EPERM), and the guest now blocks live migration.
+    mutating func guestAttached(_ uuid: MdevUUID, name: String, seq: UInt64) -> [Decision] {
+        guard var record = mdevs[uuid] else {
+            return [anomaly(seq, "guest \(name) attached to mdev \(uuid), which does not exist")]
+        }
+        var decisions: [Decision] = []
+        if let other = mdevOrder.first(where: { $0 != uuid && mdevs[$0]!.guest == .named(name) }) {
+            decisions.append(anomaly(
+                seq, "guest \(name) already holds mdev \(other); the kernel allows one vfio-ap device per guest (EPERM)",
+                mdev: uuid))
+        }
+        if record.guest == .named(name) { return decisions }  // repeated notification: nothing new
+        record.guest = .named(name)
+        mdevs[uuid] = record
+        return decisions + raiseBlocker(uuid, seq: seq)
+    }
+
+    /// The guest released the mdev; the kernel keeps the shadow (guest_matrix).
+    mutating func guestDetached(_ uuid: MdevUUID, seq: UInt64) -> [Decision] {
+        guard var record = mdevs[uuid] else {
+            return [anomaly(seq, "guest detached from mdev \(uuid), which does not exist")]
+        }
+        guard record.guest.isAttached else {
+            return [anomaly(seq, "guest detached from mdev \(uuid), which no guest held", mdev: uuid)]
+        }
+        let name = record.guest.name
+        record.guest = .none
+        let apqns = record.blockerMatrix?.apqns ?? []
+        record.blockerMatrix = nil
+        mdevs[uuid] = record
+        return [Decision(
+            seq: seq, kind: .blockerCleared, mdev: uuid, guest: name, apqns: apqns,
+            cause: "\(name.map { "guest \($0)" } ?? "the guest") released vfio-ap mdev \(uuid); it no longer blocks live migration"
+        )]
+    }
+
+    mutating func raiseBlocker(_ uuid: MdevUUID, seq: UInt64) -> [Decision] {
+        guard var record = mdevs[uuid], record.guest.isAttached else { return [] }
+        let apqns = record.shadow.apqns
+        record.blockerMatrix = record.shadow
+        mdevs[uuid] = record
+        return [Decision(
+            seq: seq, kind: .blockerRaised, mdev: uuid, guest: record.guest.name,
+            adapters: record.shadow.adapters.adapterIDs, domains: record.shadow.domains.domainIDs,
+            apqns: apqns, cause: blockerCause(record)
+        )]
+    }
+
+    /// `blocker-updated` when the guest configuration of a migration-blocking
+    /// guest changed. It lists the guest's adapters and domains, which span its
+    /// APQNs (the configuration is a Cartesian product), and leaves `apqns`
+    /// empty: the plug or unplug decision beside it names the APQNs that moved,
+    /// so the cost of an event stays independent of the guest's size.
+    mutating func blockerUpdate(_ uuid: MdevUUID, seq: UInt64) -> [Decision] {
+        guard var record = mdevs[uuid], let reported = record.blockerMatrix, reported != record.shadow else { return [] }
+        record.blockerMatrix = record.shadow
+        mdevs[uuid] = record
+        return [Decision(
+            seq: seq, kind: .blockerUpdated, mdev: uuid, guest: record.guest.name,
+            adapters: record.shadow.adapters.adapterIDs, domains: record.shadow.domains.domainIDs,
+            cause: blockerCause(record)
+        )]
+    }
+}

@@ -1,0 +1,214 @@
+import APModel
+
+extension Engine {
+    /// A sysfs attribute read back by the shell. Assignment, `ap_config` and
+    /// guest changes emit no uevents, so these reads are how the engine learns
+    /// them; `guest_matrix` reads verify the prediction.
+    mutating func observed(path: String, value: String, seq: UInt64) -> [Decision] {
+        guard path.hasPrefix("/sys/") else {
+            return [anomaly(seq, "observation of '\(path)', which is not under /sys")]
+        }
+        let relative = path.dropFirst(5)
+        let parts = relative.split(separator: "/")
+        let text = value.trimmingTrailingWhitespace
+        if parts.count == 3, parts[0] == "bus", parts[1] == "ap" {
+            switch parts[2] {
+            case "ap_adapter_mask", "ap_usage_domain_mask", "ap_control_domain_mask":
+                return hostConfigurationObserved(String(parts[2]), text, seq: seq)
+            case "apmask":
+                return maskEvent(text, isAdapterMask: true, seq: seq)
+            case "aqmask":
+                return maskEvent(text, isAdapterMask: false, seq: seq)
+            default:
+                return []
+            }
+        }
+        let attribute = String(parts.last ?? "")
+        let devicePath = "/" + parts.dropLast().joined(separator: "/")
+        switch APDevice(devpath: devicePath) {
+        case .mdev(let uuid):
+            return mdevAttributeObserved(uuid, attribute, value, seq: seq)
+        case .matrix where attribute == "features":
+            features = text.split(separator: " ").map(String.init)
+            return []
+        case .queue(let apqn) where attribute == "status":
+            return queueStatusObserved(apqn, text, seq: seq)
+        case .queue(let apqn) where attribute == "config" || attribute == "chkstop":
+            guard text == "0" || text == "1" else { return [anomaly(seq, "\(path) reads '\(text)', expected 0 or 1")] }
+            if attribute == "config" {
+                host.setQueueState(apqn, configured: text == "1")
+            } else {
+                host.setQueueState(apqn, checkstopped: text == "1")
+            }
+            return []
+        case .busRoot, .card, .queue, .matrix, nil:
+            return [anomaly(seq, "observation of \(path), which the engine does not follow")]
+        }
+    }
+
+    /// QCI changed (kernel-ap.md §4.7): removed adapters and domains leave
+    /// every guest at once; added ones are filtered in as their queues bind.
+    private mutating func hostConfigurationObserved(_ attribute: String, _ text: String, seq: UInt64) -> [Decision] {
+        if text == "not supported" {
+            host.configuration = nil
+            return refilterAll(seq: seq, cause: "the host AP configuration is not available (no QCI)")
+        }
+        guard let mask = try? APMask(sysfsHex: text) else {
+            return [anomaly(seq, "/sys/bus/ap/\(attribute) reads '\(text)', expected 0x and 64 hex digits")]
+        }
+        var configuration = host.configuration ?? APMatrix(
+            adapters: host.hostAdapters, domains: host.hostDomains, controlDomains: host.hostControlDomains)
+        let old: APMask
+        let noun: String
+        switch attribute {
+        case "ap_adapter_mask":
+            old = configuration.adapters
+            configuration.adapters = mask
+            noun = "adapter"
+        case "ap_usage_domain_mask":
+            old = configuration.domains
+            configuration.domains = mask
+            noun = "domain"
+        default:
+            old = configuration.controlDomains
+            configuration.controlDomains = mask
+            noun = "control domain"
+        }
+        host.configuration = configuration
+        let width = noun == "adapter" ? 2 : 4
+        func names(_ ids: APMask) -> String {
+            ids.map { width == 2 ? APID($0).description : APQI($0).description }.joined(separator: ", ")
+        }
+        var changes: [String] = []
+        let removed = old.subtracting(mask)
+        let added = mask.subtracting(old)
+        if !removed.isEmpty { changes.append("\(noun) \(names(removed)) removed from") }
+        if !added.isEmpty { changes.append("\(noun) \(names(added)) added to") }
+        guard !changes.isEmpty else { return [] }
+        return refilterAll(seq: seq, cause: changes.joined(separator: " and ") + " the host AP configuration")
+    }
+
+    private mutating func mdevAttributeObserved(_ uuid: MdevUUID, _ attribute: String, _ value: String, seq: UInt64) -> [Decision] {
+        var decisions: [Decision] = []
+        if mdevs[uuid] == nil {
+            decisions.append(anomaly(seq, "observation of mdev \(uuid), which was never added", mdev: uuid))
+            insertMdev(uuid)
+        }
+        let current = mdevs[uuid]!.assigned
+        var assigned = current
+        do {
+            switch attribute {
+            case "matrix":
+                let matrix = try APMatrix(matrixText: value)
+                assigned.adapters = matrix.adapters
+                assigned.domains = matrix.domains
+            case "control_domains":
+                assigned.controlDomains = try APMatrix.controlDomains(fromText: value)
+            case "ap_config":
+                assigned = try APMatrix(apConfigText: value)
+            case "guest_matrix":
+                let observed = try APMatrix(matrixText: value)
+                return decisions + guestMatrixObserved(uuid, observed, seq: seq)
+            default:
+                return decisions + [anomaly(seq, "observation of mdev attribute '\(attribute)', which the engine does not follow", mdev: uuid)]
+            }
+        } catch {
+            return decisions + [anomaly(seq, "mdev \(uuid) \(attribute): \(error.description)", mdev: uuid)]
+        }
+        return decisions + assignmentObserved(uuid, assigned, seq: seq)
+    }
+
+    /// The administrator (or mdevctl, libvirt, ap-check) changed the assignment.
+    mutating func assignmentObserved(_ uuid: MdevUUID, _ assigned: APMatrix, seq: UInt64) -> [Decision] {
+        let previous = mdevs[uuid]!.assigned
+        guard assigned != previous else { return [] }
+        mdevs[uuid]!.assigned = assigned
+        var decisions = conflicts(of: uuid, seq: seq)
+        var changes: [String] = []
+        func describe(_ mask: APMask, _ noun: String, _ width: Int) -> String {
+            noun + " " + mask.map { width == 2 ? APID($0).description : APQI($0).description }.joined(separator: ", ")
+        }
+        let pairs: [(APMask, APMask, String, Int)] = [
+            (previous.adapters, assigned.adapters, "adapter", 2),
+            (previous.domains, assigned.domains, "domain", 4),
+            (previous.controlDomains, assigned.controlDomains, "control domain", 4),
+        ]
+        for (old, new, noun, width) in pairs {
+            if !new.subtracting(old).isEmpty { changes.append(describe(new.subtracting(old), noun, width) + " assigned") }
+            if !old.subtracting(new).isEmpty { changes.append(describe(old.subtracting(new), noun, width) + " unassigned") }
+        }
+        let cause = changes.joined(separator: ", ")
+        let shadow = filteredShadow(of: assigned)
+        if shadow != mdevs[uuid]!.shadow {
+            decisions += moveShadow(of: uuid, to: shadow, seq: seq, cause: cause)
+        } else {
+            let newlyWithheld = withheldAdapters(of: mdevs[uuid]!).subtracting(previous.adapters.intersection(host.hostAdapters))
+            if !newlyWithheld.isEmpty { decisions.append(withholdDecision(newlyWithheld, of: mdevs[uuid]!, seq: seq)) }
+        }
+        return decisions
+    }
+
+    /// The kernel validates every assignment (§4.2): an assigned APQN that is
+    /// host-owned, or also assigned to another mdev, means our picture is stale
+    /// or the host is misconfigured. Reported with the errno the kernel answers.
+    func conflicts(of uuid: MdevUUID, seq: UInt64) -> [Decision] {
+        let record = mdevs[uuid]!
+        var decisions: [Decision] = []
+        let hostOwned = record.assigned.apqns.filter { host.isHostOwned($0) }
+        if !hostOwned.isEmpty {
+            decisions.append(Decision(
+                seq: seq, kind: .conflict, mdev: uuid, guest: record.guest.name, apqns: hostOwned,
+                cause: "assigned APQNs are reserved for the host by apmask/aqmask (assignment would fail with EADDRNOTAVAIL)"))
+        }
+        for other in mdevOrder where other != uuid && mdevs[other]!.assigned.overlaps(record.assigned) {
+            let shared = record.assigned.apqns.filter { mdevs[other]!.assigned.contains($0) }
+            decisions.append(Decision(
+                seq: seq, kind: .conflict, mdev: uuid, guest: record.guest.name, apqns: shared,
+                cause: "APQNs also assigned to mdev \(other) (assignment would fail with EADDRINUSE)"))
+        }
+        return decisions
+    }
+
+    /// Compares the kernel's `guest_matrix` with the prediction.
+    mutating func guestMatrixObserved(_ uuid: MdevUUID, _ observed: APMatrix, seq: UInt64) -> [Decision] {
+        mdevs[uuid]!.observedGuestMatrix = observed
+        let record = mdevs[uuid]!
+        let predicted = APMatrix(adapters: record.shadow.adapters, domains: record.shadow.domains)
+        guard observed != predicted else { return [] }
+        let extra = observed.apqns.filter { !predicted.contains($0) }
+        let missing = predicted.apqns.filter { !observed.contains($0) }
+        var parts: [String] = []
+        if !extra.isEmpty { parts.append("the kernel passes \(extra.count) APQN(s) the prediction lacks") }
+        if !missing.isEmpty { parts.append("the prediction has \(missing.count) APQN(s) the kernel does not pass") }
+        if parts.isEmpty { parts.append("adapters or domains without APQNs differ") }
+        return [Decision(
+            seq: seq, kind: .divergence, mdev: uuid, guest: record.guest.name,
+            adapters: observed.adapters.symmetricDifference(predicted.adapters).adapterIDs,
+            domains: observed.domains.symmetricDifference(predicted.domains).domainIDs,
+            apqns: (extra + missing).sorted(),
+            cause: "guest_matrix differs from the prediction: " + parts.joined(separator: "; ")
+        )]
+    }
+
+    /// vfio_ap's queue `status`: `in use` means a guest holds the owning mdev.
+    private mutating func queueStatusObserved(_ apqn: APQN, _ text: String, seq: UInt64) -> [Decision] {
+        switch text {
+        case "in use":
+            guard let uuid = owner(of: apqn) else {
+                return [anomaly(seq, "queue \(apqn) is 'in use' but no mdev has it assigned", apqns: [apqn])]
+            }
+            guard !mdevs[uuid]!.guest.isAttached else { return [] }
+            mdevs[uuid]!.guest = .unknown
+            return raiseBlocker(uuid, seq: seq)
+        case "assigned", "unassigned":
+            return []
+        default:
+            return [anomaly(seq, "queue \(apqn) status reads '\(text)', expected assigned, unassigned or in use", apqns: [apqn])]
+        }
+    }
+}
+
+extension APMask {
+    /// Ids in exactly one of the two masks.
+    func symmetricDifference(_ other: APMask) -> APMask { union(other).subtracting(intersection(other)) }
+}

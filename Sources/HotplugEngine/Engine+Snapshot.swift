@@ -1,0 +1,64 @@
+import APModel
+
+extension Engine {
+    /// Applies a full picture of the host. The first one sets the scene
+    /// (withheld adapters, divergences and blockers are reported); later ones
+    /// are resyncs after lost events, reported as a `resync` decision followed
+    /// by the plugs and unplugs the lost events would have caused.
+    mutating func applySnapshot(_ snapshot: HostSnapshot, guests: [MdevUUID: String], seq: UInt64) -> [Decision] {
+        let isResync = hasSnapshot
+        hasSnapshot = true
+        let previous = mdevs
+        host = HostModel(snapshot: snapshot)
+        matrixDevicePresent = snapshot.matrixDevice != nil
+        features = snapshot.matrixDevice?.features ?? []
+        if let count = snapshot.bindingsCompleteCount { lastCompleteCount = count }
+
+        var decisions: [Decision] = []
+        if isResync {
+            decisions.append(Decision(seq: seq, kind: .resync, cause: "host state re-read from sysfs after lost events"))
+        }
+        // mdevs that vanished while events were lost.
+        for uuid in mdevOrder where !snapshot.mdevs.contains(where: { $0.uuid == uuid }) {
+            if mdevs[uuid]!.guest.isAttached { decisions += guestDetached(uuid, seq: seq) }
+            removeMdev(uuid)
+        }
+        for mdev in snapshot.mdevs {
+            let uuid = mdev.uuid
+            let old = previous[uuid]
+            insertMdev(uuid)
+            mdevs[uuid]!.assigned = mdev.assigned
+            let guest: GuestHolder
+            if let name = guests[uuid] {
+                guest = .named(name)
+            } else if mdev.inUse {
+                guest = old.map { $0.guest.isAttached ? $0.guest : .unknown } ?? .unknown
+            } else if let old, old.guest.isAttached, old.shadow.apqns.isEmpty {
+                guest = old.guest  // an empty guest configuration never shows 'in use'
+            } else {
+                guest = .none
+            }
+            let shadow = filteredShadow(of: mdev.assigned)
+            if let old {
+                if old.guest.isAttached && !guest.isAttached { decisions += guestDetached(uuid, seq: seq) }
+                mdevs[uuid]!.guest = guest
+                decisions += conflicts(of: uuid, seq: seq)
+                if shadow != old.shadow {
+                    decisions += moveShadow(of: uuid, to: shadow, seq: seq, cause: "resync")
+                }
+                if guest.isAttached && mdevs[uuid]!.blockerMatrix == nil { decisions += raiseBlocker(uuid, seq: seq) }
+            } else {
+                mdevs[uuid]!.guest = guest
+                mdevs[uuid]!.shadow = shadow
+                decisions += conflicts(of: uuid, seq: seq)
+                let withheld = withheldAdapters(of: mdevs[uuid]!)
+                if !withheld.isEmpty { decisions.append(withholdDecision(withheld, of: mdevs[uuid]!, seq: seq)) }
+                decisions += raiseBlocker(uuid, seq: seq)
+            }
+            if let guestMatrix = mdev.guestMatrix {
+                decisions += guestMatrixObserved(uuid, guestMatrix, seq: seq)
+            }
+        }
+        return decisions
+    }
+}

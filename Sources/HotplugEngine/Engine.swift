@@ -1,0 +1,74 @@
+import APModel
+
+/// The hot plug engine: a pure state machine that follows the AP bus and
+/// vfio_ap, predicts every mdev's guest configuration exactly as the kernel's
+/// vfio_ap driver computes it (kernel-ap.md §4.3–§4.7), and decides what to
+/// report and do.
+///
+/// Feed it events in arrival order with ``handle(_:)``; it returns the
+/// decisions each event causes. It performs no IO, reads no clock and keeps
+/// no globals, so replaying the same events gives byte-identical decisions.
+///
+/// The engine has one state, "following the host": it starts from an empty
+/// host (no devices, everything host-owned) or from a snapshot, and every
+/// later snapshot replaces its picture of the host (a resync).
+public struct Engine: Sendable {
+    var host = HostModel()
+    /// The mdevs, keyed by UUID; iteration goes through `mdevOrder` so that
+    /// decisions come out in UUID order.
+    var mdevs: [MdevUUID: MdevRecord] = [:]
+    var mdevOrder: [MdevUUID] = []
+    /// Whether `/devices/vfio_ap/matrix` exists (vfio_ap is loaded).
+    var matrixDevicePresent = false
+    /// Tokens of the matrix device's `features`.
+    var features: [String] = []
+    /// The last COMPLETECOUNT of a `BINDINGS=complete` event.
+    var lastCompleteCount: UInt64?
+    /// Whether a snapshot has been applied (the next one is a resync).
+    var hasSnapshot = false
+
+    /// An engine that knows nothing yet: an empty host.
+    public init() {}
+
+    /// Handles one event and returns the decisions it causes, in order.
+    public mutating func handle(_ event: EngineEvent) -> [Decision] {
+        switch event {
+        case .snapshot(let snapshot, let guests, let position):
+            return applySnapshot(snapshot, guests: guests, seq: position)
+        case .uevent(let uevent, let position):
+            return handleUevent(uevent, position: position)
+        case .guestAttached(let uuid, let name, let position):
+            return guestAttached(uuid, name: name, seq: position)
+        case .guestDetached(let uuid, let position):
+            return guestDetached(uuid, seq: position)
+        case .observed(let path, let value, let position):
+            return observed(path: path, value: value, seq: position)
+        }
+    }
+
+    // MARK: Shared helpers
+
+    func anomaly(_ seq: UInt64, _ cause: String, mdev: MdevUUID? = nil, apqns: [APQN] = []) -> Decision {
+        Decision(seq: seq, kind: .anomaly, mdev: mdev, guest: mdev.flatMap { mdevs[$0]?.guest.name }, apqns: apqns, cause: cause)
+    }
+
+    /// Adds an mdev record (kept in UUID order); no-op if it exists.
+    mutating func insertMdev(_ uuid: MdevUUID) {
+        guard mdevs[uuid] == nil else { return }
+        mdevs[uuid] = MdevRecord(uuid: uuid)
+        let index = mdevOrder.firstIndex(where: { $0 > uuid }) ?? mdevOrder.count
+        mdevOrder.insert(uuid, at: index)
+    }
+
+    mutating func removeMdev(_ uuid: MdevUUID) {
+        mdevs[uuid] = nil
+        mdevOrder.removeAll { $0 == uuid }
+    }
+
+    /// The mdev whose assigned matrix contains `apqn` (the kernel links a
+    /// queue to the first such mdev; validation keeps it unique).
+    func owner(of apqn: APQN) -> MdevUUID? {
+        for uuid in mdevOrder where mdevs[uuid]!.assigned.contains(apqn) { return uuid }
+        return nil
+    }
+}

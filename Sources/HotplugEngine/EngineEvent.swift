@@ -1,0 +1,19 @@
+import APModel
+
+/// Everything that can happen to the engine. Each case arrives with the
+/// position that identifies it in decisions: the uevent's SEQNUM when it has
+/// one, else the record's position in the input.
+public enum EngineEvent: Hashable, Sendable {
+    /// A full picture of the host: at startup (coldplug) and after lost events.
+    /// `guests` names the guests known to hold mdevs (`--guest UUID=NAME`).
+    case snapshot(HostSnapshot, guests: [MdevUUID: String], position: UInt64)
+    /// A kernel or udev uevent, as received or recorded.
+    case uevent(Uevent, position: UInt64)
+    /// A guest (QEMU/libvirt domain `name`) opened the mdev.
+    case guestAttached(MdevUUID, name: String, position: UInt64)
+    /// The guest released the mdev.
+    case guestDetached(MdevUUID, position: UInt64)
+    /// A sysfs attribute was read back (`path` is absolute, `/sys/...`; `value` raw).
+    /// Assignment changes have no uevents: this is how the engine learns them.
+    case observed(path: String, value: String, position: UInt64)
+}

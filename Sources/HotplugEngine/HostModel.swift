@@ -1,0 +1,151 @@
+import APModel
+
+/// The engine's picture of the AP bus: which queues exist, who drives them,
+/// and per adapter the domains whose queues are passable into a guest.
+///
+/// Per-adapter masks let every queue event be handled in time independent of
+/// how many APQNs exist elsewhere (design.md: never rescan the whole matrix).
+struct HostModel {
+    /// Driver names, interned so that the per-queue table stays plain data.
+    /// Index 0 means "no driver".
+    private(set) var driverNames: [String] = ["", "vfio_ap"]
+    static let noDriver: UInt8 = 0
+    static let vfioDriver: UInt8 = 1
+
+    /// One queue device's state, in a flat table indexed by `APQN.index`.
+    struct QueueSlot {
+        var present = false
+        var driver: UInt8 = HostModel.noDriver
+        var configured = true
+        var checkstopped = false
+        var resetFailed = false
+    }
+
+    /// One card device's state.
+    struct CardSlot: Hashable {
+        var hardwareType: Int
+        var driver: String?
+        var configured: Bool
+    }
+
+    private(set) var queues = [QueueSlot](repeating: QueueSlot(), count: 65_536)
+    /// Per adapter: domains that have a queue device.
+    private(set) var queueDomains = [APMask](repeating: APMask(), count: 256)
+    /// Per adapter: domains whose queue is bound to vfio_ap and whose last reset did not fail.
+    private(set) var passable = [APMask](repeating: APMask(), count: 256)
+    /// Per domain: how many queue devices exist (to infer the host's domains without QCI).
+    private var domainQueueCount = [Int32](repeating: 0, count: 256)
+    /// Domains that have at least one queue device.
+    private(set) var domainsWithQueues = APMask()
+    /// The card devices.
+    private(set) var cards: [APID: CardSlot] = [:]
+    private(set) var cardMask = APMask()
+
+    /// The host AP configuration as QCI reports it, when known (snapshot or
+    /// observation of `ap_*_mask`); nil means "inferred from the devices".
+    var configuration: APMatrix?
+    var apmask = APMask.all
+    var aqmask = APMask.all
+    var maxAdapterID = 255
+    var maxDomainID = 255
+
+    /// Adapters in the host configuration (QCI APM, or the cards present).
+    var hostAdapters: APMask { configuration?.adapters ?? cardMask }
+    /// Usage domains in the host configuration (QCI AQM, or domains with queues).
+    var hostDomains: APMask { configuration?.domains ?? domainsWithQueues }
+    /// Control domains in the host configuration (QCI ADM, or every domain when unknown).
+    var hostControlDomains: APMask { configuration?.controlDomains ?? .all }
+
+    /// Whether `apqn` is reserved for the host's default drivers (apmask and aqmask).
+    func isHostOwned(_ apqn: APQN) -> Bool {
+        apmask.contains(apqn.adapter.rawValue) && aqmask.contains(apqn.domain.rawValue)
+    }
+
+    func queue(_ apqn: APQN) -> QueueSlot { queues[apqn.index] }
+
+    func driverName(_ id: UInt8) -> String? { id == Self.noDriver ? nil : driverNames[Int(id)] }
+
+    mutating func driverID(_ name: String) -> UInt8 {
+        if let index = driverNames.firstIndex(of: name) { return UInt8(index) }
+        driverNames.append(name)
+        return UInt8(driverNames.count - 1)
+    }
+
+    // MARK: Mutations (each keeps the per-adapter masks in step)
+
+    /// Marks a queue device present or absent; returns whether the set of
+    /// domains with queues changed (matters when the configuration is inferred).
+    @discardableResult
+    mutating func setQueuePresent(_ apqn: APQN, _ present: Bool) -> Bool {
+        let index = apqn.index
+        guard queues[index].present != present else { return false }
+        let adapter = Int(apqn.adapter.rawValue)
+        let domain = apqn.domain.rawValue
+        if present {
+            queues[index] = QueueSlot(present: true)
+            queueDomains[adapter].insert(domain)
+            domainQueueCount[Int(domain)] += 1
+            if domainQueueCount[Int(domain)] == 1 {
+                domainsWithQueues.insert(domain)
+                return true
+            }
+        } else {
+            queues[index] = QueueSlot()
+            queueDomains[adapter].remove(domain)
+            passable[adapter].remove(domain)
+            domainQueueCount[Int(domain)] -= 1
+            if domainQueueCount[Int(domain)] == 0 {
+                domainsWithQueues.remove(domain)
+                return true
+            }
+        }
+        return false
+    }
+
+    mutating func setQueueDriver(_ apqn: APQN, _ driver: UInt8) {
+        queues[apqn.index].driver = driver
+        if driver == Self.vfioDriver { queues[apqn.index].resetFailed = false }
+        updatePassable(apqn)
+    }
+
+    mutating func setQueueState(_ apqn: APQN, configured: Bool? = nil, checkstopped: Bool? = nil) {
+        if let configured { queues[apqn.index].configured = configured }
+        if let checkstopped { queues[apqn.index].checkstopped = checkstopped }
+    }
+
+    private mutating func updatePassable(_ apqn: APQN) {
+        let slot = queues[apqn.index]
+        let adapter = Int(apqn.adapter.rawValue)
+        if slot.present && slot.driver == Self.vfioDriver && !slot.resetFailed {
+            passable[adapter].insert(apqn.domain.rawValue)
+        } else {
+            passable[adapter].remove(apqn.domain.rawValue)
+        }
+    }
+
+    mutating func setCard(_ id: APID, _ card: CardSlot?) {
+        cards[id] = card
+        if card == nil { cardMask.remove(id.rawValue) } else { cardMask.insert(id.rawValue) }
+    }
+
+    /// Rebuilds the whole model from a snapshot.
+    init(snapshot: HostSnapshot) {
+        configuration = snapshot.hostConfiguration
+        apmask = snapshot.apmask
+        aqmask = snapshot.aqmask
+        maxAdapterID = snapshot.maxAdapterID
+        maxDomainID = snapshot.maxDomainID
+        for card in snapshot.cards {
+            setCard(card.id, CardSlot(hardwareType: card.hardwareType, driver: card.driver, configured: card.configured))
+        }
+        for queue in snapshot.queues {
+            setQueuePresent(queue.apqn, true)
+            setQueueState(queue.apqn, configured: queue.configured, checkstopped: queue.checkstopped)
+            setQueueDriver(queue.apqn, queue.driver.map { driverID($0) } ?? Self.noDriver)
+        }
+    }
+
+    /// An empty host: no devices, default masks (everything host-owned),
+    /// configuration inferred from the devices that appear.
+    init() {}
+}

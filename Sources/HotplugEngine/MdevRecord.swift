@@ -1,0 +1,44 @@
+import APModel
+
+/// Who holds an mdev open.
+enum GuestHolder: Hashable {
+    /// No guest: the mdev is defined but not open.
+    case none
+    /// A named guest (from libvirt's hook, `aphotplug guest attach`, or `--guest`).
+    case named(String)
+    /// A queue's vfio_ap `status` reads `in use`, but no name is known.
+    case unknown
+
+    var name: String? {
+        switch self {
+        case .none, .unknown: return nil
+        case .named(let name): return name
+        }
+    }
+
+    var isAttached: Bool {
+        switch self {
+        case .none: return false
+        case .named, .unknown: return true
+        }
+    }
+}
+
+/// The engine's record of one vfio_ap mediated device.
+struct MdevRecord {
+    let uuid: MdevUUID
+    /// What the administrator assigned (`matrix`, `control_domains`).
+    var assigned = APMatrix()
+    /// The engine's prediction of the guest configuration (`guest_matrix`):
+    /// always the §4.3 filter of `assigned` over the current host state.
+    var shadow = APMatrix()
+    /// Who holds the mdev open.
+    var guest = GuestHolder.none
+    /// The last `guest_matrix` the kernel showed, if read.
+    var observedGuestMatrix: APMatrix?
+    /// The guest configuration reported in the last blocker decision; nil while
+    /// no blocker is raised.
+    var blockerMatrix: APMatrix?
+
+    init(uuid: MdevUUID) { self.uuid = uuid }
+}

@@ -1,2 +1,0 @@
-/// Placeholder namespace until the HotplugEngine target has its first type.
-enum HotplugEnginePlaceholder {}
