@@ -46,7 +46,7 @@ let package = Package(
         // MARK: Executables
         .executableTarget(
             name: "aphotplug",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "LibvirtHook", "Agent", argumentParser],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "LibvirtHook", "Agent", "Udev", argumentParser],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -61,11 +61,10 @@ let package = Package(
             dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "APModelTests", dependencies: ["APModel", propertyBased], swiftSettings: strictSettings),
+        .testTarget(name: "APModelTests", dependencies: ["APModel", "APTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "HotplugEngineTests",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "APTestSupport", propertyBased],
-            resources: [.copy("Golden")],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Agent", "APTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "TraceTests", dependencies: ["APModel", "Trace"], swiftSettings: strictSettings),
@@ -81,7 +80,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["APModel", "APTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["APModel", "Agent", "APTestSupport", "aphotplug"], swiftSettings: strictSettings),
         .testTarget(name: "UdevTests", dependencies: ["APModel", "Udev"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

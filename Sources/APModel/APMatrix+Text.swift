@@ -24,9 +24,8 @@ extension APMatrix {
     public init(matrixText text: String, controlDomains: APMask = APMask()) throws(MatrixTextError) {
         self.init(controlDomains: controlDomains)
         var number = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             number += 1
-            let line = line.hasSuffix("\r") ? line.dropLast() : line
             if line.isEmpty { continue }
             guard let dot = line.firstIndex(of: ".") else { throw .badLine(number: number, text: String(line)) }
             let adapterText = line[line.startIndex..<dot]
@@ -67,9 +66,8 @@ extension APMatrix {
     public static func controlDomains(fromText text: String) throws(MatrixTextError) -> APMask {
         var mask = APMask()
         var number = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             number += 1
-            let line = line.hasSuffix("\r") ? line.dropLast() : line
             if line.isEmpty { continue }
             guard let domain = HexText.parse(line.utf8, maxDigits: 4), domain <= 0xff else {
                 throw .badLine(number: number, text: String(line))

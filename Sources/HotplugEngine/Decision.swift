@@ -10,7 +10,8 @@ public struct Decision: Hashable, Sendable {
     /// What kind of outcome this is; each case documents the shell's effect.
     public enum Kind: String, Hashable, Sendable, CaseIterable {
         /// Adapters and/or domains entered the mdev's guest configuration
-        /// (`guest_matrix`). Effect: report; verify by reading `guest_matrix`.
+        /// (`guest_matrix`); control domains are listed in `domains` too and add
+        /// no APQNs. Effect: report; verify by reading `guest_matrix`.
         case plug
         /// Whole adapters left the guest configuration (a queue left vfio_ap,
         /// the adapter left the host configuration, or was unassigned). Effect: report.

@@ -74,6 +74,7 @@ extension Engine {
             configuration.controlDomains = mask
             noun = "control domain"
         }
+        let withheldBefore = Dictionary(uniqueKeysWithValues: mdevOrder.map { ($0, withheldAdapters(of: mdevs[$0]!)) })
         host.configuration = configuration
         let width = noun == "adapter" ? 2 : 4
         func names(_ ids: APMask) -> String {
@@ -85,7 +86,8 @@ extension Engine {
         if !removed.isEmpty { changes.append("\(noun) \(names(removed)) removed from") }
         if !added.isEmpty { changes.append("\(noun) \(names(added)) added to") }
         guard !changes.isEmpty else { return [] }
-        return refilterAll(seq: seq, cause: changes.joined(separator: " and ") + " the host AP configuration")
+        return refilterAll(
+            seq: seq, cause: changes.joined(separator: " and ") + " the host AP configuration", withheldBefore: withheldBefore)
     }
 
     private mutating func mdevAttributeObserved(_ uuid: MdevUUID, _ attribute: String, _ value: String, seq: UInt64) -> [Decision] {
@@ -142,8 +144,8 @@ extension Engine {
         if shadow != mdevs[uuid]!.shadow {
             decisions += moveShadow(of: uuid, to: shadow, seq: seq, cause: cause)
         } else {
-            let newlyWithheld = withheldAdapters(of: mdevs[uuid]!).subtracting(previous.adapters.intersection(host.hostAdapters))
-            if !newlyWithheld.isEmpty { decisions.append(withholdDecision(newlyWithheld, of: mdevs[uuid]!, seq: seq)) }
+            let before = previous.adapters.intersection(host.hostAdapters).subtracting(shadow.adapters)
+            decisions += newlyWithheld(uuid, before: before, formerShadow: shadow.adapters, seq: seq)
         }
         return decisions
     }

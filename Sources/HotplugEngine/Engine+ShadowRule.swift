@@ -54,13 +54,14 @@ extension Engine {
     /// (adapters newly kept out that were not in the guest before), and
     /// blocker-updated when a guest holds the mdev.
     mutating func moveShadow(
-        of uuid: MdevUUID, to newShadow: APMatrix, seq: UInt64, cause: String, reportWithheld: Bool = true
+        of uuid: MdevUUID, to newShadow: APMatrix, seq: UInt64, cause: String, reportWithheld: Bool = true,
+        withheldBefore knownWithheld: APMask? = nil
     ) -> [Decision] {
         guard var record = mdevs[uuid] else {
             preconditionFailure("moveShadow is only called for mdevs the engine knows.")
         }
         let old = record.shadow
-        let withheldBefore = withheldAdapters(of: record)
+        let withheldBefore = knownWithheld ?? withheldAdapters(of: record)
         record.shadow = newShadow
         mdevs[uuid] = record
         var decisions: [Decision] = []
@@ -83,7 +84,7 @@ extension Engine {
             let keptAdapters = old.adapters.intersection(newShadow.adapters)
             decision(.unplugDomain, domains: lostDomains.union(lostControl),
                      apqns: APMatrix(adapters: keptAdapters, domains: lostDomains).apqns,
-                     cause: lostControl.isEmpty ? cause : cause + Self.controlNote(lostControl))
+                     cause: cause)
         }
         let gainedAdapters = newShadow.adapters.subtracting(old.adapters)
         let gainedDomains = newShadow.domains.subtracting(old.domains)
@@ -93,17 +94,21 @@ extension Engine {
             // domains on the adapters already there (never a scan of the whole shadow).
             let newAPQNs = (APMatrix(adapters: gainedAdapters, domains: newShadow.domains).apqns
                 + APMatrix(adapters: newShadow.adapters.subtracting(gainedAdapters), domains: gainedDomains).apqns).sorted()
-            decision(.plug, adapters: gainedAdapters, domains: gainedDomains.union(gainedControl), apqns: newAPQNs,
-                     cause: gainedControl.isEmpty ? cause : cause + Self.controlNote(gainedControl))
+            decision(.plug, adapters: gainedAdapters, domains: gainedDomains.union(gainedControl), apqns: newAPQNs, cause: cause)
         }
         if reportWithheld {
-            let newlyWithheld = withheldAdapters(of: record).subtracting(withheldBefore).subtracting(old.adapters)
-            if !newlyWithheld.isEmpty {
-                decisions.append(withholdDecision(newlyWithheld, of: record, seq: seq))
-            }
+            decisions += newlyWithheld(uuid, before: withheldBefore, formerShadow: old.adapters, seq: seq)
         }
         decisions += blockerUpdate(uuid, seq: seq)
         return decisions
+    }
+
+    /// A `withhold` decision for adapters that are now kept out of the guest
+    /// but were neither kept out before nor in the guest (those got an unplug).
+    func newlyWithheld(_ uuid: MdevUUID, before: APMask, formerShadow: APMask, seq: UInt64) -> [Decision] {
+        let record = mdevs[uuid]!
+        let adapters = withheldAdapters(of: record).subtracting(before).subtracting(formerShadow)
+        return adapters.isEmpty ? [] : [withholdDecision(adapters, of: record, seq: seq)]
     }
 
     func withholdDecision(_ adapters: APMask, of record: MdevRecord, seq: UInt64) -> Decision {
@@ -116,17 +121,19 @@ extension Engine {
         )
     }
 
-    static func controlNote(_ mask: APMask) -> String {
-        " (control domain " + mask.map { APQI($0).description }.joined(separator: ", ") + ")"
-    }
-
     /// Re-filters every mdev (after configuration or mask changes, snapshots).
-    mutating func refilterAll(seq: UInt64, cause: String) -> [Decision] {
+    /// `withheldBefore` gives each mdev's withheld adapters before the change
+    /// that caused the refilter (host configuration changes move them).
+    mutating func refilterAll(seq: UInt64, cause: String, withheldBefore: [MdevUUID: APMask]? = nil) -> [Decision] {
         var decisions: [Decision] = []
         for uuid in mdevOrder {
-            let shadow = filteredShadow(of: mdevs[uuid]!.assigned)
-            if shadow != mdevs[uuid]!.shadow {
-                decisions += moveShadow(of: uuid, to: shadow, seq: seq, cause: cause)
+            let record = mdevs[uuid]!
+            let shadow = filteredShadow(of: record.assigned)
+            let before = withheldBefore?[uuid]
+            if shadow != record.shadow {
+                decisions += moveShadow(of: uuid, to: shadow, seq: seq, cause: cause, withheldBefore: before)
+            } else if let before {
+                decisions += newlyWithheld(uuid, before: before, formerShadow: shadow.adapters, seq: seq)
             }
         }
         return decisions

@@ -12,6 +12,6 @@ struct Aphotplug: AsyncParsableCommand {
             reports plugs, unplugs, withheld adapters, sharing conflicts and live-migration blockers.
             """,
         version: "0.1.0",
-        subcommands: []
+        subcommands: [ReplayCommand.self, HookCommand.self, MonitorCommand.self, SimulateCommand.self]
     )
 }

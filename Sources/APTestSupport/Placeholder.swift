@@ -1,2 +1,0 @@
-/// Placeholder namespace until the APTestSupport target has its first type.
-enum APTestSupportPlaceholder {}

@@ -1,2 +1,0 @@
-/// Placeholder namespace until the Agent target has its first type.
-enum AgentPlaceholder {}

@@ -1,0 +1,45 @@
+import APModel
+import HotplugEngine
+import Sysfs
+import Trace
+
+/// Replays recorded traces through the engine, exactly as the daemon feeds
+/// it live: a starting snapshot, then every record in order.
+///
+/// Positions: the starting snapshot is position 0 and every record after it
+/// takes the next position across all traces, so a decision caused by a
+/// record without a SEQNUM (guest, observation) names that record.
+public struct ReplaySession {
+    public private(set) var engine = Engine()
+    private var position: UInt64 = 0
+
+    public init() {}
+
+    /// Starts from a host snapshot (`--sysfs-root`) and the guests known to
+    /// hold mdevs (`--guest UUID=NAME`).
+    public mutating func start(snapshot: HostSnapshot, guests: [MdevUUID: String]) -> [Decision] {
+        engine.handle(.snapshot(snapshot, guests: guests, position: 0))
+    }
+
+    /// Replays one record and returns the decisions it caused.
+    /// - Throws: ``SnapshotError`` when a snapshot record lacks a required attribute.
+    public mutating func replay(_ record: TraceRecord) throws(SnapshotError) -> [Decision] {
+        position += 1
+        switch record {
+        case .snapshot(let image):
+            let snapshot = try SnapshotReader(tree: MemorySysfsTree(image)).read()
+            return engine.handle(.snapshot(snapshot, guests: [:], position: position))
+        case .uevent(let uevent):
+            return engine.handle(.uevent(uevent, position: position))
+        case .guest(let guest):
+            switch guest.action {
+            case .attach:
+                return engine.handle(.guestAttached(guest.mdev, name: guest.name ?? "unnamed", position: position))
+            case .detach:
+                return engine.handle(.guestDetached(guest.mdev, position: position))
+            }
+        case .observe(let path, let value):
+            return engine.handle(.observed(path: path, value: value, position: position))
+        }
+    }
+}

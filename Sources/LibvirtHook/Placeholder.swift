@@ -1,2 +1,0 @@
-/// Placeholder namespace until the LibvirtHook target has its first type.
-enum LibvirtHookPlaceholder {}

@@ -1,2 +1,0 @@
-/// Placeholder namespace until the Simulator target has its first type.
-enum SimulatorPlaceholder {}

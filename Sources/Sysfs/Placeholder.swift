@@ -1,2 +1,0 @@
-/// Placeholder namespace until the Sysfs target has its first type.
-enum SysfsPlaceholder {}

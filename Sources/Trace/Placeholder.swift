@@ -1,2 +1,0 @@
-/// Placeholder namespace until the Trace target has its first type.
-enum TracePlaceholder {}

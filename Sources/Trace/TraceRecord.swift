@@ -1,0 +1,40 @@
+import APModel
+
+/// One record of a trace: what happened on the host, in the order it happened.
+///
+/// Traces come in two formats (``TraceFormat``): `udevadm monitor --property`
+/// text, which only holds uevents, and aphotplug's JSON Lines, which holds
+/// every case below.
+public enum TraceRecord: Equatable, Sendable {
+    /// The sysfs files and links the recorder read at startup. Replay builds
+    /// the initial host snapshot from it with the same reader the daemon uses
+    /// on a live tree, so a JSON Lines trace needs no `--sysfs-root`.
+    case snapshot(SysfsImage)
+    /// A kernel uevent with its properties in arrival order, values raw
+    /// (`APMASK` keeps its trailing newline).
+    case uevent(Uevent)
+    /// A guest started or stopped using an mdev (libvirt hook, QEMU); the
+    /// kernel sends no uevent for this.
+    case guest(GuestRecord)
+    /// A sysfs attribute the recorder read after an event, e.g.
+    /// `/sys/devices/vfio_ap/matrix/<uuid>/guest_matrix`.
+    ///
+    /// - Parameters:
+    ///   - path: the absolute logical sysfs path (`/sys/...`), independent of
+    ///     any `--sysfs-root`.
+    ///   - value: the raw content, trailing newline included.
+    case observe(path: String, value: String)
+}
+
+/// A parsed trace record and where it came from.
+public struct TraceEntry: Equatable, Sendable {
+    /// The 1-based line of the record in its file: the JSON line, or the
+    /// `KERNEL[...]`/`UDEV [...]` header line of a udevadm block.
+    public var line: Int
+    public var record: TraceRecord
+
+    public init(line: Int, record: TraceRecord) {
+        self.line = line
+        self.record = record
+    }
+}

@@ -1,0 +1,223 @@
+import APModel
+
+/// Reads `udevadm monitor --property` output, as administrators capture it
+/// with `udevadm monitor -k -p -s ap -s matrix -s mdev` (or `-u`, or both).
+///
+/// The text is a preamble (`monitor will print the received events for:` and
+/// two legend lines), then one block per event: a header line
+/// `KERNEL[1234.567890] add      /devices/ap/card05 (ap)` (or `UDEV  [...]`),
+/// `KEY=VALUE` lines in arrival order, and a blank line. Unknown keys are
+/// kept in order. CRLF line endings and a missing final blank line are fine.
+/// A block without properties (captured without `--property`) yields
+/// `ACTION`, `DEVPATH` and `SUBSYSTEM` from its header.
+///
+/// **Values ending in a newline.** The kernel's `APMASK`/`AQMASK` values end
+/// in `\n`, so udevadm prints `APMASK=0x…` followed by an empty line before
+/// the block's remaining keys (`SEQNUM`). A blank line that is followed by a
+/// `KEY=VALUE` line rather than a header therefore belongs to the previous
+/// value: the reader appends `\n` to that value and continues the block.
+///
+/// **KERNEL and UDEV blocks.** When a trace holds both kinds, only the KERNEL
+/// blocks are kept: they carry the kernel's order and raw values, while each
+/// UDEV block repeats an event (same `SEQNUM`) with udev's own properties
+/// added and may arrive out of kernel order. A trace with UDEV blocks only
+/// is read as it is.
+public enum UdevadmMonitorReader {
+    /// Parses a whole trace.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file's content.
+    ///   - fileName: used in error messages.
+    /// - Throws: ``TraceError`` for a line that is neither part of the
+    ///   preamble, a header, a `KEY=VALUE` line nor a blank line.
+    public static func read(_ bytes: [UInt8], fileName: String) throws(TraceError) -> [TraceEntry] {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(TraceError) -> [TraceEntry] in
+            var parser = UdevadmMonitorParser(buffer: buffer, fileName: fileName)
+            return try parser.parse()
+        }
+    }
+}
+
+/// Which socket udevadm printed a block for.
+private enum BlockSource {
+    /// `KERNEL[...]`: the kernel's netlink message.
+    case kernel
+    /// `UDEV  [...]`: udevd's re-broadcast after rule processing.
+    case udev
+}
+
+/// The parts of a block header line.
+private struct BlockHeader {
+    var source: BlockSource
+    var action: Range<Int>
+    var devpath: Range<Int>
+    /// Inside the parentheses; empty when the header has none.
+    var subsystem: Range<Int>
+}
+
+private struct UdevadmMonitorParser {
+    let buffer: UnsafeBufferPointer<UInt8>
+    let fileName: String
+    var cursor: LineCursor
+
+    init(buffer: UnsafeBufferPointer<UInt8>, fileName: String) {
+        self.buffer = buffer
+        self.fileName = fileName
+        self.cursor = LineCursor(buffer)
+    }
+
+    mutating func parse() throws(TraceError) -> [TraceEntry] {
+        var kernelEntries: [TraceEntry] = []
+        var udevEntries: [TraceEntry] = []
+        // A line that ended the previous block and is still to be looked at.
+        var held: (number: Int, range: Range<Int>)?
+        while true {
+            let line: (number: Int, range: Range<Int>)
+            if let pending = held {
+                line = pending
+                held = nil
+            } else if let range = cursor.next() {
+                line = (cursor.number, range)
+            } else {
+                break
+            }
+            if line.range.isEmpty || isPreamble(line.range) { continue }
+            guard let header = parseHeader(line.range) else {
+                throw TraceError(
+                    fileName: fileName, line: line.number,
+                    expected: "an event header like 'KERNEL[1234.567890] add /devices/ap/card05 (ap)'",
+                    found: ByteText.excerpt(buffer, line.range)
+                )
+            }
+            var properties: [Uevent.Property] = []
+            properties.reserveCapacity(12)
+            var blanks = 0
+            while let range = cursor.next() {
+                if range.isEmpty {
+                    blanks += 1
+                    continue
+                }
+                let equals = firstEquals(range)
+                if isHeaderStart(range) || (blanks > 0 && (properties.isEmpty || equals == nil)) {
+                    held = (cursor.number, range)
+                    break
+                }
+                guard let equals, isKey(range.lowerBound..<equals) else {
+                    throw TraceError(
+                        fileName: fileName, line: cursor.number,
+                        expected: "KEY=VALUE or a blank line", found: ByteText.excerpt(buffer, range)
+                    )
+                }
+                if blanks > 0 {
+                    properties[properties.count - 1].value += String(repeating: "\n", count: blanks)
+                    blanks = 0
+                }
+                properties.append(Uevent.Property(
+                    ByteText.string(buffer, range.lowerBound..<equals),
+                    ByteText.string(buffer, (equals + 1)..<range.upperBound)
+                ))
+            }
+            if properties.isEmpty { properties = headerProperties(header) }
+            let entry = TraceEntry(line: line.number, record: .uevent(Uevent(properties: properties)))
+            switch header.source {
+            case .kernel: kernelEntries.append(entry)
+            case .udev: udevEntries.append(entry)
+            }
+        }
+        return kernelEntries.isEmpty ? udevEntries : kernelEntries
+    }
+
+    /// The three legend lines udevadm prints before the first event.
+    private func isPreamble(_ range: Range<Int>) -> Bool {
+        ByteText.equals(buffer, range, "monitor will print the received events for:")
+            || ByteText.equals(buffer, range, "UDEV - the event which udev sends out after rule processing")
+            || ByteText.equals(buffer, range, "KERNEL - the kernel uevent")
+    }
+
+    /// Whether the line starts like a block header (`KERNEL[` or `UDEV`, spaces, `[`).
+    @inline(__always)
+    private func isHeaderStart(_ range: Range<Int>) -> Bool {
+        if ByteText.hasPrefix(buffer, range, "KERNEL[") { return true }
+        guard ByteText.hasPrefix(buffer, range, "UDEV") else { return false }
+        var index = range.lowerBound + 4
+        while index < range.upperBound && buffer[index] == UInt8(ascii: " ") { index += 1 }
+        return index < range.upperBound && buffer[index] == UInt8(ascii: "[")
+    }
+
+    /// Parses `KERNEL[<seconds>.<micros>] <action> <devpath> (<subsystem>)`.
+    private func parseHeader(_ range: Range<Int>) -> BlockHeader? {
+        let source: BlockSource
+        var index: Int
+        if ByteText.hasPrefix(buffer, range, "KERNEL[") {
+            source = .kernel
+            index = range.lowerBound + 7
+        } else if isHeaderStart(range) {
+            source = .udev
+            index = range.lowerBound + 4
+            while buffer[index] == UInt8(ascii: " ") { index += 1 }
+            index += 1
+        } else {
+            return nil
+        }
+        let end = range.upperBound
+        let timestampStart = index
+        while index < end, buffer[index] == UInt8(ascii: ".") || (buffer[index] >= UInt8(ascii: "0") && buffer[index] <= UInt8(ascii: "9")) {
+            index += 1
+        }
+        guard index > timestampStart, index < end, buffer[index] == UInt8(ascii: "]") else { return nil }
+        index += 1
+        guard let action = word(&index, end), let devpath = word(&index, end) else { return nil }
+        var subsystem = index..<index
+        skipSpaces(&index, end)
+        if index < end {
+            guard buffer[index] == UInt8(ascii: "("), buffer[end - 1] == UInt8(ascii: ")"), end - index >= 2 else {
+                return nil
+            }
+            subsystem = (index + 1)..<(end - 1)
+        }
+        return BlockHeader(source: source, action: action, devpath: devpath, subsystem: subsystem)
+    }
+
+    /// Skips at least one space, then returns the following run of non-space bytes.
+    private func word(_ index: inout Int, _ end: Int) -> Range<Int>? {
+        let before = index
+        skipSpaces(&index, end)
+        guard index > before, index < end else { return nil }
+        let start = index
+        while index < end && buffer[index] != UInt8(ascii: " ") { index += 1 }
+        return start..<index
+    }
+
+    private func skipSpaces(_ index: inout Int, _ end: Int) {
+        while index < end && buffer[index] == UInt8(ascii: " ") { index += 1 }
+    }
+
+    @inline(__always)
+    private func firstEquals(_ range: Range<Int>) -> Int? {
+        var index = range.lowerBound
+        while index < range.upperBound {
+            if buffer[index] == UInt8(ascii: "=") { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// A property name: at least one printable ASCII byte, no spaces.
+    @inline(__always)
+    private func isKey(_ range: Range<Int>) -> Bool {
+        guard !range.isEmpty else { return false }
+        for index in range where buffer[index] <= UInt8(ascii: " ") || buffer[index] >= 0x7F { return false }
+        return true
+    }
+
+    private func headerProperties(_ header: BlockHeader) -> [Uevent.Property] {
+        var properties = [
+            Uevent.Property("ACTION", ByteText.string(buffer, header.action)),
+            Uevent.Property("DEVPATH", ByteText.string(buffer, header.devpath)),
+        ]
+        if !header.subsystem.isEmpty {
+            properties.append(Uevent.Property("SUBSYSTEM", ByteText.string(buffer, header.subsystem)))
+        }
+        return properties
+    }
+}

@@ -1,2 +1,0 @@
-/// Placeholder namespace until the Udev target has its first type.
-enum UdevPlaceholder {}
