@@ -4,7 +4,7 @@
 #   make install PREFIX=/usr DESTDIR=...  install them with the udev rules, the
 #                                         systemd unit and the libvirt hook
 #   make uninstall PREFIX=/usr DESTDIR=...  remove exactly what install put there
-#   make check-host                       rules, unit and install checks (tests/host/)
+#   make check-host                       rules, unit and install checks (Tests/Host/)
 #
 # Use the same PREFIX (and directory variables) for install and uninstall.
 # udev reads rules only from /usr/lib/udev/rules.d and /etc/udev/rules.d, so
@@ -78,11 +78,12 @@ $(GENERATED): FORCE | $(GEN)
 $(GEN):
 	mkdir -p $@
 
-# generate-manual leaves blank lines in multi-paragraph help; mdoc wants .Pp.
+# generate-manual leaves blank lines in multi-paragraph help (mdoc wants .Pp)
+# and help lines that start with a quote, which troff takes for a request.
 $(GEN)/aphotplug.1: $(BIN) $(GENERATE_MANUAL)
 	mkdir -p $(GEN)/man
 	$(GENERATE_MANUAL) $(BIN) --date $(MANDATE) --output-directory $(GEN)/man
-	sed -e 's/^$$/.Pp/' $(GEN)/man/aphotplug.1 >$@
+	sed -e 's/^$$/.Pp/' -e "s/^'/\\\\\&'/" $(GEN)/man/aphotplug.1 >$@
 
 $(GEN)/aphotplug.bash: $(BIN)
 	$(BIN) --generate-completion-script bash >$@
@@ -119,7 +120,7 @@ uninstall:
 check-host:
 	@status=0; \
 	for check in rules unit install; do \
-		tests/host/check-$$check.sh; result=$$?; \
+		Tests/Host/check-$$check.sh; result=$$?; \
 		if [ $$result != 0 ] && [ $$result != 77 ]; then status=1; fi; \
 	done; \
 	exit $$status

@@ -51,7 +51,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "aphotplug-bench",
-            dependencies: ["APModel", "HotplugEngine"],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "Agent"],
             swiftSettings: strictSettings
         ),
 

@@ -74,7 +74,7 @@ extension Engine {
             configuration.controlDomains = mask
             noun = "control domain"
         }
-        let withheldBefore = Dictionary(uniqueKeysWithValues: mdevOrder.map { ($0, withheldAdapters(of: mdevs[$0]!)) })
+        let withheldBefore = mdevs.mapValues { withheldAdapters(of: $0) }
         host.configuration = configuration
         let width = noun == "adapter" ? 2 : 4
         func names(_ ids: APMask) -> String {

@@ -142,10 +142,11 @@ extension Engine {
     /// Re-judges one adapter in every mdev that has it assigned (queue and card events).
     mutating func rejudge(_ adapter: APID, seq: UInt64, cause: String) -> [Decision] {
         var decisions: [Decision] = []
-        for uuid in mdevOrder where mdevs[uuid]!.assigned.adapters.contains(adapter.rawValue) {
-            let shadow = shadowAfterRejudging(adapter, of: mdevs[uuid]!)
-            if shadow != mdevs[uuid]!.shadow {
-                decisions += moveShadow(of: uuid, to: shadow, seq: seq, cause: cause, reportWithheld: false)
+        for index in mdevs.records.indices where mdevs.records[index].assigned.adapters.contains(adapter.rawValue) {
+            let record = mdevs.records[index]
+            let shadow = shadowAfterRejudging(adapter, of: record)
+            if shadow != record.shadow {
+                decisions += moveShadow(of: record.uuid, to: shadow, seq: seq, cause: cause, reportWithheld: false)
             }
         }
         return decisions

@@ -14,10 +14,9 @@ import APModel
 /// later snapshot replaces its picture of the host (a resync).
 public struct Engine: Sendable {
     var host = HostModel()
-    /// The mdevs, keyed by UUID; iteration goes through `mdevOrder` so that
-    /// decisions come out in UUID order.
-    var mdevs: [MdevUUID: MdevRecord] = [:]
-    var mdevOrder: [MdevUUID] = []
+    /// The mdevs, in UUID order so that decisions come out in that order.
+    var mdevs = MdevTable()
+    var mdevOrder: [MdevUUID] { mdevs.order }
     /// Whether `/devices/vfio_ap/matrix` exists (vfio_ap is loaded).
     var matrixDevicePresent = false
     /// Tokens of the matrix device's `features`.
@@ -56,19 +55,15 @@ public struct Engine: Sendable {
     mutating func insertMdev(_ uuid: MdevUUID) {
         guard mdevs[uuid] == nil else { return }
         mdevs[uuid] = MdevRecord(uuid: uuid)
-        let index = mdevOrder.firstIndex(where: { $0 > uuid }) ?? mdevOrder.count
-        mdevOrder.insert(uuid, at: index)
     }
 
     mutating func removeMdev(_ uuid: MdevUUID) {
         mdevs[uuid] = nil
-        mdevOrder.removeAll { $0 == uuid }
     }
 
     /// The mdev whose assigned matrix contains `apqn` (the kernel links a
     /// queue to the first such mdev; validation keeps it unique).
     func owner(of apqn: APQN) -> MdevUUID? {
-        for uuid in mdevOrder where mdevs[uuid]!.assigned.contains(apqn) { return uuid }
-        return nil
+        mdevs.records.first { $0.assigned.contains(apqn) }?.uuid
     }
 }

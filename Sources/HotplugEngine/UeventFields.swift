@@ -11,13 +11,19 @@ struct UeventFields {
 
     init(_ uevent: Uevent) {
         for property in uevent.properties {
-            switch property.key {
-            case "ACTION": if action == nil { action = property.value }
-            case "DEVPATH": if devpath == nil { devpath = property.value }
-            case "SUBSYSTEM": if subsystem == nil { subsystem = property.value }
-            case "DRIVER": if driver == nil { driver = property.value }
-            case "SEQNUM": if seqnum == nil { seqnum = UInt64(property.value) }
-            default: continue
+            // Dispatch on the key's length first: most keys then need one comparison.
+            let key = property.key
+            switch key.utf8.count {
+            case 6:
+                if key == "ACTION" { if action == nil { action = property.value } }
+                else if key == "DRIVER" { if driver == nil { driver = property.value } }
+                else if key == "SEQNUM" { if seqnum == nil { seqnum = UInt64(property.value) } }
+            case 7:
+                if key == "DEVPATH", devpath == nil { devpath = property.value }
+            case 9:
+                if key == "SUBSYSTEM", subsystem == nil { subsystem = property.value }
+            default:
+                continue
             }
         }
     }

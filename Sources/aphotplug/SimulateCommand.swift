@@ -68,7 +68,7 @@ struct SimulateCommand: ParsableCommand {
             Output: `udevadm monitor --kernel --property` text (fake clock,
             SEQNUM counted from boot). --jsonl adds aphotplug's JSON Lines: a
             snapshot of the tree at 'start', uevents, guest attach/detach, and
-            'observe' records for the host masks and every mdev's matrix,
+            observe records for the host masks and every mdev's matrix,
             guest_matrix and control_domains whenever they change.
             --benchmark-flip replaces SCRIPT with the full-scale benchmark input:
             256 x 256 queues, vfio_ap loaded, mdevs with guests, then

@@ -1,13 +1,13 @@
 import Foundation
 import Testing
 
-/// The shell checks in `tests/host/` that need no build of their own: the udev
+/// The shell checks in `Tests/Host/` that need no build of their own: the udev
 /// rules under `udevadm test` and the systemd unit under `systemd-analyze`.
 /// (`check-install.sh` builds a release binary, so it runs from `make check-host`.)
 ///
 /// A check that lacks root or a tool exits 77 and the test is skipped with the
 /// check's reason; with CI=true the check fails instead.
-@Suite("Host integration checks (tests/host)")
+@Suite("Host integration checks (Tests/Host)")
 struct HostChecksTests {
     @Test("udev rules: udevadm test against a fake sysfs")
     func rules() throws {
@@ -23,7 +23,7 @@ struct HostChecksTests {
         let repository = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let process = Process()
-        process.executableURL = repository.appendingPathComponent("tests/host/\(script)")
+        process.executableURL = repository.appendingPathComponent("Tests/Host/\(script)")
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

@@ -32,7 +32,7 @@ listing() { (cd "$1" && find . \( -type f -o -type l \) -printf '%P %m\n' | LC_A
 
 check "make install PREFIX=/usr succeeds" run_make "$work/install.log" install DESTDIR="$dest" PREFIX=/usr
 listing "$dest" >"$work/listing"
-check "installed files and modes match install-manifest.txt" diff -u "$repo/tests/host/install-manifest.txt" "$work/listing"
+check "installed files and modes match install-manifest.txt" diff -u "$repo/Tests/Host/install-manifest.txt" "$work/listing"
 check "a second make install succeeds" run_make "$work/install2.log" install DESTDIR="$dest" PREFIX=/usr
 listing "$dest" >"$work/listing2"
 check "a second make install changes no file list or mode" diff -u "$work/listing" "$work/listing2"

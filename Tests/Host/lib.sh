@@ -1,4 +1,4 @@
-# Shared helpers for the host integration checks in tests/host/. Source it.
+# Shared helpers for the host integration checks in Tests/Host/. Source it.
 #
 # Each check prints one "ok - ..." or "not ok - ..." line per assertion and a
 # closing "<name>: N passed, N failed" line. Exit status: 0 all passed, 1 some
