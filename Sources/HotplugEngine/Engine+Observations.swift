@@ -75,6 +75,7 @@ extension Engine {
             noun = "control domain"
         }
         let withheldBefore = mdevs.mapValues { withheldAdapters(of: $0) }
+        let previousConfiguration = host.configuration ?? configuration
         host.configuration = configuration
         let width = noun == "adapter" ? 2 : 4
         func names(_ ids: APMask) -> String {
@@ -86,8 +87,40 @@ extension Engine {
         if !removed.isEmpty { changes.append("\(noun) \(names(removed)) removed from") }
         if !added.isEmpty { changes.append("\(noun) \(names(added)) added to") }
         guard !changes.isEmpty else { return [] }
-        return refilterAll(
-            seq: seq, cause: changes.joined(separator: " and ") + " the host AP configuration", withheldBefore: withheldBefore)
+        return hostConfigurationChanged(
+            from: previousConfiguration, to: configuration, withheldBefore: withheldBefore, seq: seq,
+            cause: changes.joined(separator: " and ") + " the host AP configuration")
+    }
+
+    /// §4.7: `on_cfg_changed` clears removed ids from every shadow without
+    /// re-filtering; `on_scan_complete` filters in full only the mdevs that
+    /// have some of the added ids assigned.
+    private mutating func hostConfigurationChanged(
+        from old: APMatrix, to new: APMatrix, withheldBefore: [MdevUUID: APMask], seq: UInt64, cause: String
+    ) -> [Decision] {
+        let removed = APMatrix(
+            adapters: old.adapters.subtracting(new.adapters), domains: old.domains.subtracting(new.domains),
+            controlDomains: old.controlDomains.subtracting(new.controlDomains))
+        let added = APMatrix(
+            adapters: new.adapters.subtracting(old.adapters), domains: new.domains.subtracting(old.domains),
+            controlDomains: new.controlDomains.subtracting(old.controlDomains))
+        var decisions: [Decision] = []
+        for uuid in mdevOrder {
+            let record = mdevs[uuid]!
+            let gains = record.assigned.adapters.intersects(added.adapters) || record.assigned.domains.intersects(added.domains)
+                || record.assigned.controlDomains.intersects(added.controlDomains)
+            var target = clearedShadow(of: record, removing: removed)
+            if gains { target = (filteredShadow(of: record.assigned), false) }
+            mdevs[uuid]!.shadowIsStale = target.isStale
+            if target.shadow != record.shadow {
+                decisions += moveShadow(
+                    of: uuid, to: target.shadow, seq: seq, cause: cause, withheldBefore: withheldBefore[uuid])
+            } else {
+                decisions += newlyWithheld(
+                    uuid, before: withheldBefore[uuid] ?? APMask(), formerShadow: record.shadow.adapters, seq: seq)
+            }
+        }
+        return decisions
     }
 
     private mutating func mdevAttributeObserved(_ uuid: MdevUUID, _ attribute: String, _ value: String, seq: UInt64) -> [Decision] {
@@ -140,7 +173,24 @@ extension Engine {
             if !old.subtracting(new).isEmpty { changes.append(describe(old.subtracting(new), noun, width) + " unassigned") }
         }
         let cause = changes.joined(separator: ", ")
-        let shadow = filteredShadow(of: assigned)
+        // assign_adapter/assign_domain and ap_config end in a full
+        // filter_matrix; unassign_* only clears the ids from the shadow and
+        // (un)assign_control_domain only re-filters control domains (§4.4,
+        // §4.8). A read-back that gained no adapter or domain is taken for
+        // unassignments and control-domain changes.
+        let gainedUsage = !assigned.adapters.isSubset(of: previous.adapters) || !assigned.domains.isSubset(of: previous.domains)
+        var shadow: APMatrix
+        if gainedUsage {
+            shadow = filteredShadow(of: assigned)
+            mdevs[uuid]!.shadowIsStale = false
+        } else {
+            let removed = APMatrix(
+                adapters: previous.adapters.subtracting(assigned.adapters),
+                domains: previous.domains.subtracting(assigned.domains))
+            shadow = clearedShadow(of: mdevs[uuid]!, removing: removed).shadow
+            shadow.controlDomains = assigned.controlDomains.intersection(host.hostControlDomains)
+            mdevs[uuid]!.shadowIsStale = shadow != filteredShadow(of: assigned)
+        }
         if shadow != mdevs[uuid]!.shadow {
             decisions += moveShadow(of: uuid, to: shadow, seq: seq, cause: cause)
         } else {
@@ -171,7 +221,10 @@ extension Engine {
         return decisions
     }
 
-    /// Compares the kernel's `guest_matrix` with the prediction.
+    /// Compares the kernel's `guest_matrix` with the prediction. On a
+    /// difference the kernel's word wins: the divergence is reported and the
+    /// engine goes on from the observed configuration, so that one miss does
+    /// not skew every later decision.
     mutating func guestMatrixObserved(_ uuid: MdevUUID, _ observed: APMatrix, seq: UInt64) -> [Decision] {
         mdevs[uuid]!.observedGuestMatrix = observed
         let record = mdevs[uuid]!
@@ -189,7 +242,17 @@ extension Engine {
             domains: observed.domains.symmetricDifference(predicted.domains).domainIDs,
             apqns: (extra + missing).sorted(),
             cause: "guest_matrix differs from the prediction: " + parts.joined(separator: "; ")
-        )]
+        )] + adoptObservedShadow(uuid, observed, seq: seq)
+    }
+
+    /// Takes the kernel's guest configuration as the shadow after a divergence.
+    private mutating func adoptObservedShadow(_ uuid: MdevUUID, _ observed: APMatrix, seq: UInt64) -> [Decision] {
+        var record = mdevs[uuid]!
+        record.shadow.adapters = observed.adapters
+        record.shadow.domains = observed.domains
+        record.shadowIsStale = record.shadow != filteredShadow(of: record.assigned)
+        mdevs[uuid] = record
+        return blockerUpdate(uuid, seq: seq)
     }
 
     /// vfio_ap's queue `status`: `in use` means a guest holds the owning mdev.

@@ -121,7 +121,17 @@ extension Engine {
         )
     }
 
-    /// Re-filters every mdev (after configuration or mask changes, snapshots).
+    /// The shadow after the kernel only clears ids from it (hot unplug), and
+    /// whether that leaves it short of what the filter would pass.
+    func clearedShadow(of record: MdevRecord, removing removed: APMatrix) -> (shadow: APMatrix, isStale: Bool) {
+        var shadow = record.shadow
+        shadow.adapters = shadow.adapters.subtracting(removed.adapters)
+        shadow.domains = shadow.domains.subtracting(removed.domains)
+        shadow.controlDomains = shadow.controlDomains.subtracting(removed.controlDomains)
+        return (shadow, shadow != filteredShadow(of: record.assigned))
+    }
+
+    /// Re-filters every mdev in full (snapshots, inferred configuration changes).
     /// `withheldBefore` gives each mdev's withheld adapters before the change
     /// that caused the refilter (host configuration changes move them).
     mutating func refilterAll(seq: UInt64, cause: String, withheldBefore: [MdevUUID: APMask]? = nil) -> [Decision] {
@@ -129,6 +139,7 @@ extension Engine {
         for uuid in mdevOrder {
             let record = mdevs[uuid]!
             let shadow = filteredShadow(of: record.assigned)
+            mdevs[uuid]!.shadowIsStale = false
             let before = withheldBefore?[uuid]
             if shadow != record.shadow {
                 decisions += moveShadow(of: uuid, to: shadow, seq: seq, cause: cause, withheldBefore: before)
@@ -139,12 +150,33 @@ extension Engine {
         return decisions
     }
 
-    /// Re-judges one adapter in every mdev that has it assigned (queue and card events).
-    mutating func rejudge(_ adapter: APID, seq: UInt64, cause: String) -> [Decision] {
+    /// Re-judges one adapter in every mdev that has it assigned (queue and card
+    /// events). `filters` says whether the kernel runs `filter_matrix` here (a
+    /// queue bound to vfio_ap, §4.5, or a scan that found new devices): then an
+    /// mdev whose shadow is stale is filtered in full, as the kernel does; an
+    /// unbind or removal only clears (§4.6).
+    /// When `boundQueue` is given, only the mdev that has that APQN assigned is
+    /// filtered: the kernel links the queue to that mdev alone.
+    mutating func rejudge(
+        _ adapter: APID, seq: UInt64, cause: String, filters: Bool = false, boundQueue: APQN? = nil
+    ) -> [Decision] {
         var decisions: [Decision] = []
         for index in mdevs.records.indices where mdevs.records[index].assigned.adapters.contains(adapter.rawValue) {
-            let record = mdevs.records[index]
-            let shadow = shadowAfterRejudging(adapter, of: record)
+            var record = mdevs.records[index]
+            let shadow: APMatrix
+            let filtersThisMdev = filters && boundQueue.map(record.assigned.contains) ?? filters
+            if filtersThisMdev && record.shadowIsStale {
+                shadow = filteredShadow(of: record.assigned)
+                record.shadowIsStale = false
+                mdevs.replace(at: index, with: record)
+            } else if filtersThisMdev {
+                shadow = shadowAfterRejudging(adapter, of: record)
+            } else {
+                // Only clears: an unbind never brings an adapter into the guest.
+                var cleared = shadowAfterRejudging(adapter, of: record)
+                cleared.adapters = cleared.adapters.intersection(record.shadow.adapters)
+                shadow = cleared
+            }
             if shadow != record.shadow {
                 decisions += moveShadow(of: record.uuid, to: shadow, seq: seq, cause: cause, reportWithheld: false)
             }

@@ -56,7 +56,10 @@ extension Engine {
                 decisions += raiseBlocker(uuid, seq: seq)
             }
             if let guestMatrix = mdev.guestMatrix {
-                decisions += guestMatrixObserved(uuid, guestMatrix, seq: seq)
+                // `guest_matrix` lists APQNs only; the reader adds the control domains, which the
+                // comparison does not cover (it would report a divergence for every mdev with any).
+                decisions += guestMatrixObserved(
+                    uuid, APMatrix(adapters: guestMatrix.adapters, domains: guestMatrix.domains), seq: seq)
             }
         }
         return decisions

@@ -113,7 +113,7 @@ extension Engine {
     /// coming or going changes the configuration.
     private mutating func cardPresenceChanged(_ id: APID, seq: UInt64, cause: String) -> [Decision] {
         guard host.configuration == nil else { return [] }
-        return rejudge(id, seq: seq, cause: cause)
+        return rejudge(id, seq: seq, cause: cause, filters: host.cards[id] != nil)
     }
 
     // MARK: /devices/ap/cardAA/AA.DDDD
@@ -136,7 +136,9 @@ extension Engine {
             let driver = host.driverID(name)
             host.setQueueDriver(apqn, driver)
             if driver == HostModel.vfioDriver || slot.driver == HostModel.vfioDriver {
-                decisions += rejudge(apqn.adapter, seq: seq, cause: "queue \(apqn) bound to \(name)")
+                decisions += rejudge(
+                    apqn.adapter, seq: seq, cause: "queue \(apqn) bound to \(name)", filters: driver == HostModel.vfioDriver,
+                    boundQueue: apqn)
             }
             return decisions
         case .unbind:

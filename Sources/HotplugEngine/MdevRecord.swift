@@ -30,8 +30,14 @@ struct MdevRecord {
     /// What the administrator assigned (`matrix`, `control_domains`).
     var assigned = APMatrix()
     /// The engine's prediction of the guest configuration (`guest_matrix`):
-    /// always the §4.3 filter of `assigned` over the current host state.
+    /// the §4.3 filter of `assigned`, as of the kernel's last full filter.
     var shadow = APMatrix()
+    /// Whether the kernel only cleared ids from the shadow since its last full
+    /// filter (hot unplug by unassignment or host configuration removal,
+    /// §4.4, §4.7), so that the shadow may lack adapters the filter would now
+    /// pass. The kernel's next `filter_matrix` of this mdev (a queue bound to
+    /// vfio_ap, an assignment, a scan that adds resources) puts them back.
+    var shadowIsStale = false
     /// Who holds the mdev open.
     var guest = GuestHolder.none
     /// The last `guest_matrix` the kernel showed, if read.

@@ -8,6 +8,9 @@ import APModel
 /// starting at 100 s), guest changes, and then an `observe` record for every
 /// watched attribute whose content changed. Assignment changes have no
 /// uevents, so those observations are how a trace consumer learns them.
+/// The host configuration masks (QCI) come first, before the uevents: the
+/// kernel updates its QCI data before the scan's events, and the agent reads
+/// the masks as soon as the first of them arrives.
 public struct Simulation: Sendable {
     /// The kernel model.
     public private(set) var kernel: SimulatedKernel
@@ -45,8 +48,8 @@ public struct Simulation: Sendable {
         }
         kernelLog = kernel.takeLog()
         clock += Self.operationGap
-        var records: [SimulationRecord] = []
         let output = kernel.takeOutput()
+        var records = observeChanges(paths: Self.configurationPaths)
         records.reserveCapacity(output.count + 4)
         for item in output {
             switch item {
@@ -67,7 +70,7 @@ public struct Simulation: Sendable {
     private mutating func observeChanges(_ touched: TouchedDevices) -> [SimulationRecord] {
         var records: [SimulationRecord] = []
         if touched.bus {
-            for (path, value) in Self.busValues(of: kernel) where observed[path] != value {
+            for (path, value) in Self.busValues(of: kernel) where observed[path] != value && !Self.configurationPaths.contains(path) {
                 observed[path] = value
                 records.append(.observe(path: path, value: value))
             }
@@ -81,6 +84,21 @@ public struct Simulation: Sendable {
                 observed[path] = value
                 records.append(.observe(path: path, value: value))
             }
+        }
+        return records
+    }
+
+    /// The host configuration (QCI) masks.
+    static let configurationPaths: Set<String> = [
+        "/sys/bus/ap/ap_adapter_mask", "/sys/bus/ap/ap_usage_domain_mask", "/sys/bus/ap/ap_control_domain_mask",
+    ]
+
+    /// Observation records for the watched bus attributes among `paths` whose content changed.
+    private mutating func observeChanges(paths: Set<String>) -> [SimulationRecord] {
+        var records: [SimulationRecord] = []
+        for (path, value) in Self.busValues(of: kernel) where paths.contains(path) && observed[path] != value {
+            observed[path] = value
+            records.append(.observe(path: path, value: value))
         }
         return records
     }

@@ -1,4 +1,6 @@
+import Agent
 import ArgumentParser
+import Foundation
 import Glibc
 import LibvirtHook
 
@@ -60,11 +62,19 @@ struct LibvirtHookCommand: ParsableCommand {
         }
     }
 
-    /// Hands the notifications to aphotplug. Until the daemon's socket exists
-    /// (issue 4) they are printed as guest trace records.
+    /// Hands the notifications to the running daemon through its control socket
+    /// (`$APHOTPLUG_STATE_DIR/control.sock`, default `/run/aphotplug`). When the
+    /// daemon is not running, each notification is printed as a guest trace record
+    /// instead and the reason goes to standard error; the hook still exits 0.
     private func deliver(_ notifications: [GuestNotification]) {
+        let stateDirectory = ProcessInfo.processInfo.environment["APHOTPLUG_STATE_DIR"] ?? "/run/aphotplug"
         for notification in notifications {
-            print(notification.jsonLine)
+            do {
+                try ControlClient.send(notification.jsonLine, stateDirectory: stateDirectory)
+            } catch {
+                StandardError.write("aphotplug hook libvirt: cannot notify the daemon (\(error)); printed instead\n")
+                print(notification.jsonLine)
+            }
         }
     }
 }

@@ -149,27 +149,6 @@ private enum MonitorJSON {
         "{" + pairs.map { string($0.0) + ":" + string($0.1) }.joined(separator: ",") + "}"
     }
 
-    /// A JSON string literal (RFC 8259): quote, backslash and control characters escaped.
-    static func string(_ text: String) -> String {
-        let needsEscaping = text.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-        guard needsEscaping else { return "\"" + text + "\"" }
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "\u{08}": result += "\\b"
-            case "\u{0C}": result += "\\f"
-            case let control where control.value < 0x20:
-                let hex = String(control.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
+    /// A JSON string literal, escaped as every aphotplug output escapes it.
+    static func string(_ text: String) -> String { JSONString.quoted(text) }
 }

@@ -1,0 +1,107 @@
+import APModel
+import HotplugEngine
+import Sysfs
+import Trace
+
+/// The daemon's engine owner: feeds coldplug snapshots, uevents, guest
+/// notifications and sysfs read-backs to one ``Engine`` in the order they
+/// happened, numbering them exactly as ``ReplaySession`` numbers the records
+/// of a JSON Lines trace (the first snapshot is position 1, every fed event
+/// takes the next position). Each fed event is also handed to `recorder`, so
+/// replaying what it recorded gives the same decisions.
+///
+/// Read-backs are deduplicated here: an attribute is fed (and recorded) only
+/// when its content differs from the last read, and every scan re-seeds the
+/// last reads (just before it reads the tree), so polling an idle host feeds nothing.
+///
+/// - Important: One task owns a `DaemonCore`; it is not `Sendable` on purpose.
+public struct DaemonCore {
+    public private(set) var engine = Engine()
+    /// The tree the daemon reads (`--sysfs-root`, `/sys` by default).
+    public let tree: DirectorySysfsTree
+    /// Called with each event fed to the engine, as a trace record (`aphotplug record`).
+    public var recorder: ((TraceRecord) -> Void)?
+    private var position: UInt64 = 0
+    private var lastRead: [String: String] = [:]
+    /// Counts from the last snapshot, for sd_notify's STATUS.
+    public private(set) var queueCount = 0
+    public private(set) var mdevCount = 0
+
+    public init(tree: DirectorySysfsTree, recorder: ((TraceRecord) -> Void)? = nil) {
+        self.tree = tree
+        self.recorder = recorder
+    }
+
+    /// Scans the tree (coldplug, or a resync after lost events) and feeds the snapshot.
+    ///
+    /// - Throws: ``SnapshotError`` when the tree cannot be read; nothing is fed then.
+    public mutating func scan(guests: [MdevUUID: String] = [:]) throws(SnapshotError) -> [Decision] {
+        // Seeded before the scan: a value that changes while the scan runs differs from
+        // the seed at the next read-back and is fed then (feeding an unchanged value is harmless).
+        let seed = readBack()
+        let snapshot: HostSnapshot
+        if let recorder {
+            let recording = RecordingSysfsTree(tree)
+            snapshot = try SnapshotReader(tree: recording).read()
+            recorder(.snapshot(recording.image))
+        } else {
+            snapshot = try SnapshotReader(tree: tree).read()
+        }
+        queueCount = snapshot.queues.count
+        mdevCount = snapshot.mdevs.count
+        position += 1
+        lastRead = seed
+        return engine.handle(.snapshot(snapshot, guests: guests, position: position))
+    }
+
+    /// Feeds one uevent as received.
+    public mutating func uevent(_ uevent: Uevent) -> [Decision] {
+        recorder?(.uevent(uevent))
+        position += 1
+        return engine.handle(.uevent(uevent, position: position))
+    }
+
+    /// Feeds a guest notification (`aphotplug guest`, the libvirt hook).
+    public mutating func guest(_ record: GuestRecord) -> [Decision] {
+        recorder?(.guest(record))
+        position += 1
+        switch record.action {
+        case .attach:
+            return engine.handle(.guestAttached(record.mdev, name: record.name ?? "unnamed", position: position))
+        case .detach:
+            return engine.handle(.guestDetached(record.mdev, position: position))
+        }
+    }
+
+    /// Reads back every mdev's `matrix`, `guest_matrix` and `control_domains` and
+    /// the host configuration masks, and feeds those that changed since the last read.
+    public mutating func observe() -> [Decision] {
+        var decisions: [Decision] = []
+        for (path, value) in readBack().sorted(by: { $0.key < $1.key }) where lastRead[path] != value {
+            lastRead[path] = value
+            recorder?(.observe(path: path, value: value))
+            position += 1
+            decisions += engine.handle(.observed(path: path, value: value, position: position))
+        }
+        return decisions
+    }
+
+    /// The attributes the kernel changes without a uevent, keyed by logical path (`/sys/...`).
+    private func readBack() -> [String: String] {
+        var values: [String: String] = [:]
+        func read(_ relative: String) {
+            if let value = try? tree.readAttribute(relative) { values["/sys/" + relative] = value }
+        }
+        for mask in ["ap_adapter_mask", "ap_usage_domain_mask", "ap_control_domain_mask"] {
+            read("bus/ap/" + mask)
+        }
+        let matrix = "devices/vfio_ap/matrix"
+        let names = (try? tree.listDirectory(matrix)) ?? []
+        for name in names where MdevUUID(name) != nil {
+            for attribute in ["matrix", "guest_matrix", "control_domains"] {
+                read("\(matrix)/\(name)/\(attribute)")
+            }
+        }
+        return values
+    }
+}

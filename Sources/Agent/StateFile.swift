@@ -1,0 +1,59 @@
+internal import Glibc
+
+/// `<state-dir>/state.json`: the engine's current model, replaced atomically
+/// (a temporary file in the same directory, then `rename(2)`), so a reader
+/// (`aphotplug status`) sees either the old or the new state, never half of one.
+///
+/// Content: `{"updated":"2026-11-22T04:00:00Z","state":<Engine.finalStateJSON>}`.
+public enum StateFile {
+    public static let name = "state.json"
+
+    /// The path of the state file in `stateDirectory`.
+    public static func path(in stateDirectory: String) -> String { stateDirectory + "/" + name }
+
+    /// Creates `stateDirectory` (mode 0755) when missing; parents must exist.
+    public static func prepareDirectory(_ stateDirectory: String) -> Int32? {
+        if mkdir(stateDirectory, 0o755) == 0 || errno == EEXIST { return nil }
+        return errno
+    }
+
+    /// Writes `stateJSON` with the current UTC time; returns the errno on failure.
+    @discardableResult
+    public static func write(_ stateJSON: String, in stateDirectory: String) -> Int32? {
+        let content = "{\"updated\":\"\(utcTimestamp())\",\"state\":\(stateJSON)}\n"
+        let final = path(in: stateDirectory)
+        let temporary = final + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return errno }
+        var failure: Int32?
+        var bytes = Array(content.utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        close(descriptor)
+        if let failure {
+            unlink(temporary)
+            return failure
+        }
+        return rename(temporary, final) == 0 ? nil : errno
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    static func utcTimestamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+    }
+}

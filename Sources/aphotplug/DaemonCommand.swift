@@ -1,0 +1,324 @@
+import APModel
+import Agent
+import ArgumentParser
+import Foundation
+import Glibc
+import HotplugEngine
+import Sysfs
+import Trace
+import Udev
+
+/// The options `aphotplug daemon` and `aphotplug record` share.
+struct DaemonOptions: ParsableArguments {
+    enum SourceOption: String, ExpressibleByArgument, CaseIterable {
+        case udev, kernel
+        var source: UdevMonitorConfiguration.Source { self == .udev ? .udev : .kernel }
+    }
+
+    enum ModeOption: String, ExpressibleByArgument, CaseIterable {
+        case observe
+    }
+
+    enum LogTargetOption: String, ExpressibleByArgument, CaseIterable {
+        case json, text, journal
+    }
+
+    @Option(help: ArgumentHelp("The sysfs tree to follow.", valueName: "dir"))
+    var sysfsRoot = "/sys"
+
+    @Option(help: ArgumentHelp("Where state.json and control.sock live (created when missing).", valueName: "dir"))
+    var stateDir = "/run/aphotplug"
+
+    @Option(help: """
+        Where decisions go: json or text lines on standard output, or journal (structured fields). \
+        Default: journal under systemd (JOURNAL_STREAM set), else json.
+        """)
+    var logTarget: LogTargetOption?
+
+    /// `--log-target`, or its default for this environment.
+    var effectiveLogTarget: LogTargetOption {
+        if let logTarget { return logTarget }
+        let journalStream = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] ?? ""
+        return journalStream.isEmpty ? .json : .journal
+    }
+
+    @Option(help: ArgumentHelp("journald's native socket, for --log-target journal.", visibility: .hidden))
+    var journalSocket = JournalReporter.defaultSocket
+
+    @Option(help: ArgumentHelp("Seconds between read-backs of every mdev's matrix, guest_matrix and control_domains.", valueName: "seconds"))
+    var pollInterval: Double = 5
+
+    @Option(help: "Netlink source: udev (events after udev rules ran) or kernel (raw kernel uevents).")
+    var source: SourceOption = .udev
+
+    @Option(help: "Realizer mode; only observe (log and verify) exists so far.")
+    var mode: ModeOption = .observe
+
+    @Option(help: ArgumentHelp("Receive buffer size of the monitor socket in bytes.", visibility: .hidden))
+    var receiveBuffer: Int = UdevMonitorConfiguration.defaultReceiveBufferSize
+
+    func validate() throws {
+        guard pollInterval > 0, pollInterval.isFinite else { throw ValidationError("--poll-interval must be a positive number of seconds") }
+    }
+}
+
+/// `aphotplug daemon`: follows the host's AP devices and reports decisions.
+struct DaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Follow AP and vfio_ap uevents and report plugs, unplugs and migration blockers.",
+        discussion: """
+            Arms a libudev monitor (ap, matrix, mdev), reads the sysfs tree (coldplug), drains what \
+            arrived meanwhile, then reports sd_notify READY=1 (when NOTIFY_SOCKET is set) and follows \
+            live uevents. After each burst settles (100 ms quiet) and every --poll-interval it reads back \
+            every mdev's matrix, guest_matrix and control_domains and the host configuration masks. \
+            Lost events (ENOBUFS, a COMPLETECOUNT gap) cause a rescan and a resync decision.
+
+            Decisions go to standard output (--log-target json|text) or to journald with MESSAGE_ID and \
+            APHOTPLUG_* fields (--log-target journal). <state-dir>/state.json holds the \
+            current model (aphotplug status); <state-dir>/control.sock (mode 0600) receives guest \
+            notifications (aphotplug guest, aphotplug hook libvirt). SIGTERM or SIGINT stop it with exit 0.
+            """
+    )
+
+    @OptionGroup var options: DaemonOptions
+
+    func run() async throws {
+        ProcessSignalMask.unblockAll()
+        try await DaemonRunner(options: options, recordPath: nil).run()
+    }
+}
+
+/// What the consumer task receives, in arrival order.
+enum DaemonInput: Sendable {
+    case udev(UdevMonitorEvent)
+    /// Everything queued during the coldplug scan has been read.
+    case backlogDrained
+    case tick
+    case control(String)
+    case signal(Int32)
+}
+
+/// The daemon's wiring: producers push ``DaemonInput``s into one stream, one consumer
+/// (this task) owns the engine through ``DaemonCore``.
+struct DaemonRunner {
+    let options: DaemonOptions
+    /// `aphotplug record --output`: every fed event is also written there as a trace record.
+    let recordPath: String?
+
+    static let settleDelay: Duration = .milliseconds(100)
+
+    func run() async throws {
+        let signals = await UnixSignalSequence(trapping: [SIGTERM, SIGINT])
+        let notifier: SystemdNotifier
+        do {
+            notifier = try SystemdNotifier.fromProcessEnvironment()
+        } catch {
+            StandardStream.log("NOTIFY_SOCKET: \(error); not notifying systemd")
+            notifier = try SystemdNotifier(environment: [:])
+        }
+        let reporter = DecisionSink(options: options)
+        var recorder: TraceRecordFile?
+        if let recordPath {
+            guard let file = TraceRecordFile(path: recordPath) else {
+                throw AgentExit.failure(.cannotCreate, "\(recordPath): cannot create the trace file: \(String(cString: strerror(errno)))")
+            }
+            recorder = file
+        }
+
+        if let error = StateFile.prepareDirectory(options.stateDir) {
+            StandardStream.log("--state-dir \(options.stateDir): \(String(cString: strerror(error))); no state file, no control socket")
+        }
+        var control: ControlSocket?
+        do {
+            control = try await ControlSocket(stateDirectory: options.stateDir)
+        } catch {
+            StandardStream.log("control socket: \(error); guest notifications cannot be received")
+        }
+
+        let monitor: UdevMonitorSequence
+        do {
+            monitor = try await UdevMonitorSequence(configuration: UdevMonitorConfiguration(
+                source: options.source.source, subsystems: UdevSubsystem.hotplugRelevant,
+                receiveBufferSize: options.receiveBuffer))
+        } catch {
+            throw AgentExit.failure(.unavailable, "cannot arm the udev monitor: \(error)")
+        }
+
+        let tree: DirectorySysfsTree
+        do {
+            tree = try DirectorySysfsTree(root: options.sysfsRoot)
+        } catch {
+            throw AgentExit.failure(.noInput, "--sysfs-root \(options.sysfsRoot): \(error)")
+        }
+        var core = DaemonCore(tree: tree, recorder: recorder.map { file in { file.append($0) } })
+        do {
+            reporter.report(try core.scan())
+        } catch {
+            throw AgentExit.failure(.noInput, "coldplug of \(options.sysfsRoot): \(error)")
+        }
+
+        let (inputs, continuation) = AsyncStream<DaemonInput>.makeStream()
+        var producers: [Task<Void, Never>] = []
+        producers.append(Task {
+            var iterator = monitor.makeAsyncIterator()
+            while let event = iterator.nextAvailable() { continuation.yield(.udev(event)) }
+            continuation.yield(.backlogDrained)
+            while let event = await iterator.next() { continuation.yield(.udev(event)) }
+        })
+        producers.append(Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.settleDelay)
+                continuation.yield(.tick)
+            }
+        })
+        if let control {
+            producers.append(Task {
+                for await message in control.messages { continuation.yield(.control(message)) }
+            })
+        }
+        producers.append(Task {
+            for await signal in signals { continuation.yield(.signal(signal)) }
+        })
+        // WATCHDOG=1 comes from the consumer's own ticks, so a stuck consumer stops the pings.
+        let watchdogInterval = notifier.isEnabled ? SystemdWatchdog.timeoutFromProcessEnvironment().map { $0 / 2 } : nil
+        var lastPing = ContinuousClock.now
+
+        let pollInterval = Duration.milliseconds(Int64(options.pollInterval * 1000))
+        var unsettled = false
+        var lastEvent = ContinuousClock.now
+        var lastRead = ContinuousClock.now
+
+        func settle() {
+            reporter.report(core.observe())
+            StateFile.write(core.engine.finalStateJSON, in: options.stateDir)
+            unsettled = false
+            lastRead = .now
+        }
+        func rescan(_ why: String) {
+            StandardStream.log("\(why): rescanning \(options.sysfsRoot)")
+            do {
+                reporter.report(try core.scan())
+            } catch {
+                StandardStream.log("rescan failed: \(error); the model may be stale until the next event")
+            }
+            unsettled = true
+            lastEvent = .now
+        }
+
+        inputLoop: for await input in inputs {
+            switch input {
+            case .udev(.uevent(let uevent)):
+                let decisions = core.uevent(uevent)
+                reporter.report(decisions)
+                unsettled = true
+                lastEvent = .now
+                if decisions.contains(where: { $0.kind == .resync }) { rescan("events were lost") }
+            case .udev(.overflow):
+                rescan("the monitor's receive buffer overflowed (ENOBUFS)")
+            case .udev(.receiveFailed(let error)):
+                rescan("receiving a uevent failed (\(error))")
+            case .backlogDrained:
+                settle()
+                let status = "following \(core.queueCount) queues, \(core.mdevCount) mdevs"
+                do { try notifier.ready(status: status) } catch { StandardStream.log("sd_notify: \(error)") }
+                StandardStream.log("ready: \(status)")
+            case .tick:
+                let now = ContinuousClock.now
+                if let watchdogInterval, now - lastPing >= watchdogInterval {
+                    try? notifier.watchdog()
+                    lastPing = now
+                }
+                if unsettled ? now - lastEvent >= Self.settleDelay : now - lastRead >= pollInterval { settle() }
+            case .control(let message):
+                guard let record = GuestMessage.parse(message) else {
+                    StandardStream.log("control socket: ignored a message that is not a guest record: \(message.prefix(200))")
+                    continue inputLoop
+                }
+                reporter.report(core.guest(record))
+                unsettled = true
+                lastEvent = .now
+            case .signal(let signal):
+                try? notifier.stopping(status: "stopping on signal \(signal)")
+                settle()
+                StandardStream.log("stopped by signal \(signal)")
+                break inputLoop
+            }
+        }
+        for producer in producers { producer.cancel() }
+        control?.close()
+        recorder?.close()
+    }
+}
+
+/// Parses a control-socket message: one guest trace record.
+enum GuestMessage {
+    static func parse(_ message: String) -> GuestRecord? {
+        guard let entries = try? TraceReader.read(Array(message.utf8), fileName: "control.sock"),
+              entries.count == 1, case .guest(let record) = entries[0].record else { return nil }
+        return record
+    }
+}
+
+/// A trace file `aphotplug record` appends JSON Lines records to, unbuffered.
+final class TraceRecordFile {
+    private var descriptor: Int32
+
+    init?(path: String) {
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if descriptor < 0 { return nil }
+    }
+
+    func append(_ record: TraceRecord) {
+        guard descriptor >= 0 else { return }
+        StandardStream.write(JSONLinesWriter.line(record), to: descriptor)
+    }
+
+    func close() {
+        guard descriptor >= 0 else { return }
+        Glibc.close(descriptor)
+        descriptor = -1
+    }
+}
+
+/// sysexits(3) failures of the agent's commands, with the reason on standard error.
+enum AgentExit {
+    enum Status: Int32 {
+        /// EX_NOINPUT: the sysfs root or a state file cannot be read.
+        case noInput = 66
+        /// EX_UNAVAILABLE: a service (libudev, the daemon) is not available.
+        case unavailable = 69
+        /// EX_CANTCREAT: an output file cannot be created.
+        case cannotCreate = 73
+    }
+
+    static func failure(_ status: Status, _ message: String) -> ExitCode {
+        StandardStream.log(message)
+        return ExitCode(status.rawValue)
+    }
+}
+
+/// Routes decisions to the chosen log target. When journald cannot be reached, the
+/// decisions go to standard output as JSON lines instead (said once on standard error).
+final class DecisionSink {
+    private let lines: DecisionReporter
+    private var journal: JournalReporter?
+
+    init(options: DaemonOptions) {
+        let target = options.effectiveLogTarget
+        switch target {
+        case .json, .journal: lines = DecisionReporter(target: .json)
+        case .text: lines = DecisionReporter(target: .text)
+        }
+        journal = target == .journal ? JournalReporter(socketPath: options.journalSocket) : nil
+    }
+
+    func report(_ decisions: [Decision]) {
+        if let journal {
+            guard let error = journal.report(decisions) else { return }
+            StandardStream.log("journal \(journal.socketPath): \(String(cString: strerror(error))); reporting JSON lines on standard output instead")
+            self.journal = nil
+        }
+        lines.report(decisions)
+    }
+}

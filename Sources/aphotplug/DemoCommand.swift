@@ -1,0 +1,306 @@
+import APModel
+import Agent
+import ArgumentParser
+import Foundation
+import HotplugEngine
+import Simulator
+import Sysfs
+import Trace
+
+/// `aphotplug demo`: plays a narrated hot plug story on a simulated s390 host
+/// and shows what the agent decides, on any Linux machine.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Watch aphotplug on a simulated s390 host: queues come and go, guests get plugged and unplugged.",
+        discussion: """
+            Builds a simulated host in a temporary directory laid out like /sys (4 CEX8 cards, \
+            4 usage domains, 2 vfio_ap mdevs, guest vm1 running on one of them) and runs the \
+            agent's pipeline on it in-process: the simulator emits the kernel's uevents and the \
+            sysfs values that change without uevents, the engine decides. The story: an adapter \
+            is freed from the host and plugged into the guest; a queue is unbound (the adapter \
+            is unplugged) and bound again (plugged back); a card is deconfigured (nothing \
+            changes); an adapter leaves the host configuration (unplugged); guests start and \
+            stop (live-migration blockers raised and cleared).
+
+            The timeline is coloured on a terminal (NO_COLOR turns that off), plain when piped. \
+            The temporary directory is removed at the end.
+            """
+    )
+
+    @Flag(name: .long, help: "Print only the decisions, one JSON object per line.")
+    var json = false
+
+    func run() throws {
+        let root = try Self.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let style = TimelineStyle(colour: !json && Self.wantsColour())
+        var printer = Printer()
+        let result: DemoRun
+        do {
+            result = try DemoRun.play(root: root) { entry in
+                switch entry {
+                case .decision(let decision) where json:
+                    printer.line(decision.jsonLine)
+                case _ where json:
+                    break
+                default:
+                    printer.line(style.render(entry))
+                }
+            }
+        } catch {
+            throw Self.failure(70, "demo: \(error)")
+        }
+        if !json {
+            printer.line("")
+            for line in style.table(result.finalState) { printer.line(line) }
+        }
+        printer.flush()
+    }
+
+    /// Reports on standard error; EX_SOFTWARE (70) or EX_CANTCREAT (73).
+    private static func failure(_ status: Int32, _ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data(("aphotplug: " + message + "\n").utf8))
+        return ExitCode(status)
+    }
+
+    private static func wantsColour() -> Bool {
+        if let value = ProcessInfo.processInfo.environment["NO_COLOR"], !value.isEmpty { return false }
+        return isatty(STDOUT_FILENO) == 1
+    }
+
+    /// A fresh directory on tmpfs when there is one. Never inside the package: a sysfs
+    /// tree is full of symlink loops.
+    private static func makeTemporaryDirectory() throws -> String {
+        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        var template = Array((base + "/aphotplug-demo.XXXXXX").utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard made != nil else {
+            throw Self.failure(73, "demo: cannot create a temporary directory under \(base)")
+        }
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Buffers standard output (the demo prints a few hundred lines at once).
+private struct Printer {
+    private var buffer = ""
+
+    mutating func line(_ text: String) {
+        buffer += text + "\n"
+        if buffer.utf8.count > 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        FileHandle.standardOutput.write(Data(buffer.utf8))
+        buffer = ""
+    }
+}
+
+/// One line of the demo's timeline.
+enum TimelineEntry {
+    case narration(Int, String)
+    case uevent(Uevent)
+    case observation(path: String, value: String)
+    case guest(GuestAction, mdev: MdevUUID, name: String)
+    case decision(Decision)
+    case refused(String)
+    /// The act caused no decision.
+    case noDecision
+}
+
+/// The pipeline of the demo: simulator → tree and records → engine → decisions.
+struct DemoRun {
+    /// Per mdev, in UUID order: guest, assigned and shadow matrices, blocker.
+    var finalState: [MdevSummary]
+
+    /// Plays ``DemoScenario`` on a tree built under `root`; the engine starts from the
+    /// snapshot the real reader takes of that tree.
+    static func play(root: String, _ emit: (TimelineEntry) -> Void) throws -> DemoRun {
+        var simulation = try DemoScenario.prepared()
+        var tree = try SimulatedSysfsTree(root: root, kernel: simulation.kernel)
+        let snapshot = try SnapshotReader(tree: DirectorySysfsTree(root: root)).read()
+        var guests: [MdevUUID: String] = [:]
+        for mdev in simulation.kernel.mdevs {
+            if let name = mdev.guest { guests[mdev.uuid] = name }
+        }
+        emit(.narration(0, "Coldplug: the agent reads the simulated host in \(root) "
+                        + "(4 CEX8 cards, domains 0004-0007, mdevs A and B, guest vm1 running on A)"))
+        var session = ReplaySession()
+        for decision in session.start(snapshot: snapshot, guests: guests) { emit(.decision(decision)) }
+        for (number, act) in DemoScenario.acts.enumerated() {
+            emit(.narration(number + 1, act.narration))
+            var decided = false
+            for operation in act.operations {
+                let step: Simulation.Step
+                do {
+                    step = try simulation.perform(operation)
+                } catch {
+                    emit(.refused("the kernel refused it: \(error)"))
+                    continue
+                }
+                try tree.update(from: simulation.kernel, touched: step.touched)
+                for record in step.records {
+                    switch record {
+                    case .uevent(let event, _): emit(.uevent(event))
+                    case .guest(let action, let mdev, let name): emit(.guest(action, mdev: mdev, name: name))
+                    case .observe(let path, let value): emit(.observation(path: path, value: value))
+                    }
+                    for decision in try session.replay(SimulateCommand.traceRecord(record)) {
+                        emit(.decision(decision))
+                        decided = true
+                    }
+                }
+            }
+            if !decided { emit(.noDecision) }
+        }
+        return DemoRun(finalState: try MdevSummary.parse(session.engine.finalStateJSON))
+    }
+}
+
+/// One row of the final table, read from the engine's final-state JSON.
+struct MdevSummary {
+    var uuid: String
+    var guest: String?
+    var assignedAdapters: [String]
+    var assignedDomains: [String]
+    var shadowAdapters: [String]
+    var shadowDomains: [String]
+    var blocker: Bool
+
+    static func parse(_ json: String) throws -> [MdevSummary] {
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        let mdevs = object?["mdevs"] as? [String: Any] ?? [:]
+        return mdevs.keys.sorted().map { uuid in
+            let entry = mdevs[uuid] as? [String: Any] ?? [:]
+            let assigned = entry["assigned"] as? [String: Any] ?? [:]
+            let shadow = entry["shadow"] as? [String: Any] ?? [:]
+            return MdevSummary(
+                uuid: uuid, guest: entry["guest"] as? String,
+                assignedAdapters: assigned["adapters"] as? [String] ?? [],
+                assignedDomains: assigned["domains"] as? [String] ?? [],
+                shadowAdapters: shadow["adapters"] as? [String] ?? [],
+                shadowDomains: shadow["domains"] as? [String] ?? [],
+                blocker: entry["blocker"] as? Bool ?? false)
+        }
+    }
+}
+
+/// How the timeline looks: ANSI colours on a terminal, plain text otherwise.
+struct TimelineStyle {
+    var colour: Bool
+
+    private func paint(_ text: String, _ code: String) -> String {
+        colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    func render(_ entry: TimelineEntry) -> String {
+        switch entry {
+        case .narration(let number, let text):
+            return "\n" + paint("[\(number)] \(text)", "1")
+        case .uevent(let event):
+            return "    " + paint("uevent   ", "36") + Self.short(event)
+        case .observation(let path, let value):
+            let flat = value.split(whereSeparator: \.isNewline).joined(separator: " ")
+            return "    " + paint("sysfs    ", "2") + paint("\(Self.shortPath(path)) = \(flat.isEmpty ? "(empty)" : flat)", "2")
+        case .guest(let action, let mdev, let name):
+            let verb = action == .attach ? "opens" : "closes"
+            return "    " + paint("guest    ", "35") + "\(name) \(verb) mdev \(Self.shortUUID(mdev.description))"
+        case .noDecision:
+            return "  " + paint("→ no decision", "2")
+        case .refused(let text):
+            return "    " + paint("refused  ", "31") + text
+        case .decision(let decision):
+            return "  " + paint("→ " + decision.kind.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0), Self.colour(of: decision.kind))
+                + Self.describe(decision)
+        }
+    }
+
+    private static func colour(of kind: Decision.Kind) -> String {
+        switch kind {
+        case .plug, .blockerCleared: return "1;32"
+        case .unplugAdapter, .unplugDomain, .blockerRaised: return "1;33"
+        case .divergence, .anomaly, .conflict: return "1;31"
+        default: return "1;34"
+        }
+    }
+
+    private static func describe(_ decision: Decision) -> String {
+        var parts: [String] = []
+        if let guest = decision.guest { parts.append(guest) }
+        if let mdev = decision.mdev { parts.append("mdev " + shortUUID(mdev.description)) }
+        if !decision.adapters.isEmpty { parts.append("adapters " + decision.adapters.map(\.description).joined(separator: ",")) }
+        if !decision.domains.isEmpty { parts.append("domains " + decision.domains.map(\.description).joined(separator: ",")) }
+        var cause = decision.cause
+        if [.blockerRaised, .blockerUpdated, .blockerCleared].contains(decision.kind),
+           let end = cause.range(of: ": ") ?? cause.range(of: "; ") {
+            // The advice after the colon is the same every time; the JSON output keeps it.
+            cause = String(cause[..<end.lowerBound])
+        }
+        return parts.joined(separator: "  ") + (cause.isEmpty ? "" : "  (\(cause))")
+    }
+
+    static func shortUUID(_ uuid: String) -> String { String(uuid.prefix(8)) + "…" + String(uuid.suffix(4)) }
+
+    static func shortPath(_ path: String) -> String {
+        var path = path
+        if path.hasPrefix("/sys/devices/vfio_ap/matrix/") {
+            let rest = path.dropFirst("/sys/devices/vfio_ap/matrix/".count)
+            let parts = rest.split(separator: "/", maxSplits: 1)
+            if parts.count == 2 { return "mdev \(shortUUID(String(parts[0])))/\(parts[1])" }
+        }
+        if path.hasPrefix("/sys/") { path.removeFirst(5) }
+        return path
+    }
+
+    /// `ACTION device KEY=VALUE…` without the keys every event has.
+    static func short(_ event: Uevent) -> String {
+        let devpath = event.devpath ?? "?"
+        var device = String(devpath.split(separator: "/").last ?? "?")
+        if devpath.hasPrefix("/devices/vfio_ap/matrix/") && device.count == 36 { device = "mdev " + shortUUID(device) }
+        if devpath == "/devices/ap" { device = "ap bus" }
+        let skipped: Set<String> = ["ACTION", "DEVPATH", "SEQNUM", "SUBSYSTEM", "MODALIAS", "DEVTYPE", "MDEV_TYPE", "MDEV_TYPE_ID"]
+        let keys = event.properties.filter { !skipped.contains($0.key) }.map { "\($0.key)=\($0.value)" }
+        let seq = event.seqnum.map { "#\($0) " } ?? ""
+        return ([seq + (event.action ?? "?").padding(toLength: 6, withPad: " ", startingAt: 0), device] + keys).joined(separator: " ")
+    }
+
+    /// The final picture: one block per mdev.
+    func table(_ rows: [MdevSummary]) -> [String] {
+        var lines = [paint("Final state (engine's view):", "1")]
+        let header = ["mdev", "guest", "assigned", "in guest", "withheld", "blocker"]
+        var cells: [[String]] = [header]
+        for row in rows {
+            let assigned = Set(apqns(row.assignedAdapters, row.assignedDomains))
+            let inGuest = Set(apqns(row.shadowAdapters, row.shadowDomains))
+            let withheld = assigned.subtracting(inGuest).sorted()
+            cells.append([
+                Self.shortUUID(row.uuid), row.guest ?? "-",
+                Self.compact(row.assignedAdapters, row.assignedDomains),
+                Self.compact(row.shadowAdapters, row.shadowDomains),
+                withheld.isEmpty ? "-" : withheld.joined(separator: " "),
+                row.blocker ? "yes (live migration blocked)" : "no",
+            ])
+        }
+        let widths = header.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
+        for (index, row) in cells.enumerated() {
+            let text = row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+            lines.append("  " + (index == 0 ? paint(text, "4") : text))
+        }
+        return lines
+    }
+
+    private func apqns(_ adapters: [String], _ domains: [String]) -> [String] {
+        adapters.flatMap { adapter in domains.map { adapter + "." + $0 } }
+    }
+
+    /// `01,02 × 0004,0005 (4 APQNs)`.
+    private static func compact(_ adapters: [String], _ domains: [String]) -> String {
+        if adapters.isEmpty && domains.isEmpty { return "-" }
+        let count = adapters.count * domains.count
+        return "\(adapters.isEmpty ? "none" : adapters.joined(separator: ",")) × "
+            + "\(domains.isEmpty ? "none" : domains.joined(separator: ",")) (\(count) APQN\(count == 1 ? "" : "s"))"
+    }
+}

@@ -1,0 +1,50 @@
+import APModel
+import Agent
+import ArgumentParser
+import Trace
+
+/// `aphotplug guest attach|detach`: tells the running daemon that a guest took or released an mdev.
+struct GuestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "guest",
+        abstract: "Tell the running daemon that a guest attached or detached a vfio-ap mdev.",
+        discussion: """
+            Sends {"type":"guest","action":"attach"|"detach","mdev":"<uuid>","name":"<name>"} to \
+            <state-dir>/control.sock. Exit status: 0 delivered; 64 bad usage; 69 the daemon is not \
+            running (no socket, or nobody listens on it); 74 the socket could not be written.
+            """
+    )
+
+    enum Action: String, ExpressibleByArgument, CaseIterable {
+        case attach, detach
+    }
+
+    @Argument(help: "attach or detach.")
+    var action: Action
+
+    @Option(help: ArgumentHelp("The mdev's UUID.", valueName: "uuid"))
+    var mdev: String
+
+    @Option(help: ArgumentHelp("The guest's name (a libvirt domain).", valueName: "name"))
+    var name: String?
+
+    @Option(help: ArgumentHelp("The daemon's state directory.", valueName: "dir"))
+    var stateDir = "/run/aphotplug"
+
+    func validate() throws {
+        guard MdevUUID(mdev) != nil else { throw ValidationError("--mdev expects a UUID, got '\(mdev)'") }
+    }
+
+    func run() throws {
+        let record = GuestRecord(action: action == .attach ? .attach : .detach, mdev: MdevUUID(mdev)!, name: name)
+        do {
+            try ControlClient.send(JSONLinesWriter.line(.guest(record)), stateDirectory: stateDir)
+        } catch {
+            if error.daemonAbsent {
+                throw AgentExit.failure(.unavailable, "aphotplug daemon is not running (\(error)); the \(action.rawValue) was not delivered")
+            }
+            StandardStream.log("cannot notify the daemon: \(error)")
+            throw ExitCode(74)
+        }
+    }
+}

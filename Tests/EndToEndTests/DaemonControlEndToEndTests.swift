@@ -1,0 +1,133 @@
+import APModel
+import APTestSupport
+import Foundation
+import Glibc
+import Testing
+
+/// The daemon's state file, `aphotplug status`, guest notifications over the control
+/// socket (`aphotplug guest`, `aphotplug hook libvirt`) and `aphotplug record` → `replay`.
+@Suite(
+    "aphotplug daemon: status, guests, record",
+    .enabled(if: UmockdevPreload.shouldRun, Comment(rawValue: UmockdevPreload.skipReason))
+)
+struct DaemonControlEndToEndTests {
+    static let mdev = MonitorHarness.mdevUUID
+
+    @Test("guest attach over the control socket raises the blocker; status shows it; detach clears it")
+    func guestAttachAndStatus() async throws {
+        let harness = try await DaemonHarness()
+        let mode = try FileManager.default.attributesOfItem(atPath: harness.stateDir + "/control.sock")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let attach = try DaemonHarness.run(["guest", "attach", "--mdev", Self.mdev, "--name", "vm1", "--state-dir", harness.stateDir])
+        #expect(attach.status == 0, "\(attach.stderr)")
+        let raised = try await harness.waitForDecision("blocker-raised")
+        #expect(raised["guest"] as? String == "vm1")
+        #expect(raised["mdev"] as? String == Self.mdev)
+        let statePath = harness.statePath
+        try await DaemonHarness.waitUntil(timeout: .seconds(10), "vm1 in state.json") {
+            (try? String(contentsOfFile: statePath, encoding: .utf8))?.contains(#""guest":"vm1""#) == true
+        }
+
+        let status = try DaemonHarness.run(["status", "--state-dir", harness.stateDir])
+        #expect(status.status == 0)
+        let lines = status.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("MDEV") && $0.contains("GUEST") && $0.contains("BLOCKER") })
+        let row = try #require(lines.first { $0.hasPrefix(Self.mdev) && $0.contains("vm1") })
+        #expect(row.split(separator: " ", omittingEmptySubsequences: true).map(String.init) == [Self.mdev, "vm1", "1", "1", "-", "yes"])
+        #expect(status.stdout.contains("assigned 04.0006; in guest 04.0006"))
+
+        let json = try DaemonHarness.run(["status", "--json", "--state-dir", harness.stateDir])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["updated"] is String)
+        #expect(((object["state"] as? [String: Any])?["mdevs"] as? [String: Any])?[Self.mdev] != nil)
+
+        let detach = try DaemonHarness.run(["guest", "detach", "--mdev", Self.mdev, "--state-dir", harness.stateDir])
+        #expect(detach.status == 0)
+        try await harness.waitForDecision("blocker-cleared")
+        #expect(try await harness.stop() == ChildProcess.Termination(status: 0, bySignal: false))
+        #expect(!FileManager.default.fileExists(atPath: harness.stateDir + "/control.sock"))
+    }
+
+    @Test("without a daemon: guest exits 69, status exits 66, the libvirt hook prints and exits 0")
+    func daemonAbsent() throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/aphotplug-absent-\(getpid())"
+        let guest = try DaemonHarness.run(["guest", "attach", "--mdev", Self.mdev, "--name", "vm1", "--state-dir", directory])
+        #expect(guest.status == 69)
+        #expect(guest.stderr.contains("not running"))
+        let status = try DaemonHarness.run(["status", "--state-dir", directory])
+        #expect(status.status == 66)
+        #expect(status.stderr.contains("is aphotplug daemon running"))
+    }
+
+    @Test("the libvirt hook delivers to the running daemon")
+    func hookDelivers() async throws {
+        let harness = try await DaemonHarness()
+        let xml = """
+            <domain type='kvm'><name>crypto-guest1</name><devices>
+            <hostdev mode='subsystem' type='mdev' model='vfio-ap'><source><address uuid='\(Self.mdev)'/></source></hostdev>
+            </devices></domain>
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try BuiltExecutable.path(named: "aphotplug"))
+        process.arguments = ["hook", "libvirt", "crypto-guest1", "started", "begin", "-"]
+        process.environment = ["APHOTPLUG_STATE_DIR": harness.stateDir]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(xml.utf8))
+        try input.fileHandleForWriting.close()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(printed.isEmpty)
+        let raised = try await harness.waitForDecision("blocker-raised")
+        #expect(raised["guest"] as? String == "crypto-guest1")
+        _ = try await harness.stop()
+    }
+
+    @Test("record, then replay the trace: the same decisions as the daemon printed")
+    func recordReplay() async throws {
+        let testbed = try UmockdevTestbed()
+        try testbed.write(HostSnapshot.standard)
+        let trace = testbed.root + "/trace.jsonl"
+        let harness = try await DaemonHarness(command: "record", arguments: ["--output", trace], testbed: testbed)
+        let queue = APDevice.queue(APQN(adapter: 4, domain: 6)).devpath
+        try testbed.setDriver(of: queue, to: nil)
+        _ = try harness.injector.send(KernelEvent.queue("unbind", "04.0006", seq: 300))
+        try await harness.waitForDecision("unplug-adapter")
+        try testbed.setDriver(of: queue, to: "vfio_ap")
+        _ = try harness.injector.send(KernelEvent.queue("bind", "04.0006", driver: "vfio_ap", seq: 301))
+        try await harness.waitForDecision("plug")
+        #expect(try DaemonHarness.run(["guest", "attach", "--mdev", Self.mdev, "--name", "vm1", "--state-dir", harness.stateDir]).status == 0)
+        try await harness.waitForDecision("blocker-raised")
+        // A burst of 512 more events, recorded as they come.
+        var burst: [Uevent] = []
+        for round in 0..<256 {
+            let seq = UInt64(1_000 + 2 * round)
+            burst.append(KernelEvent.queue("unbind", "04.0006", seq: seq))
+            burst.append(KernelEvent.queue("bind", "04.0006", driver: "vfio_ap", seq: seq + 1))
+        }
+        try harness.injector.send(burst)
+        try await harness.waitForDecision("plug") { $0["seq"] as? Int == 1_511 }
+        // An assignment the kernel reports with no uevent: the read-back after the burst sees it.
+        let mdevDir = "devices/vfio_ap/matrix/\(Self.mdev)"
+        try testbed.writeFile(mdevDir + "/matrix", "04.0006\n04.0007\n")
+        try await harness.waitForDecision("unplug-adapter", timeout: .seconds(15)) { $0["cause"] as? String == "domain 0007 assigned" }
+        try await harness.waitForDecision("blocker-updated", timeout: .seconds(15))
+        #expect(try await harness.stop() == ChildProcess.Termination(status: 0, bySignal: false))
+
+        let daemonDecisions = harness.process.outputLines.filter { $0.hasPrefix("{") }
+        let replay = try DaemonHarness.run(["replay", trace])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let replayed = replay.stdout.split(separator: "\n").map(String.init)
+        #expect(replayed == daemonDecisions)
+        let records = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+        #expect(records.first?.hasPrefix(#"{"type":"snapshot""#) == true)
+        #expect(records.filter { $0.hasPrefix(#"{"type":"uevent""#) }.count == 514)
+        #expect(daemonDecisions.count > 512)
+        #expect(records.contains { $0.hasPrefix(#"{"type":"guest","action":"attach""#) })
+        #expect(records.contains { $0.hasPrefix(#"{"type":"observe""#) && $0.contains("/matrix\"") })
+    }
+}
