@@ -268,7 +268,7 @@ struct TimelineStyle {
     /// The final picture: one block per mdev.
     func table(_ rows: [MdevSummary]) -> [String] {
         var lines = [paint("Final state (engine's view):", "1")]
-        let header = ["mdev", "guest", "assigned", "in guest", "withheld", "blocker"]
+        let header = ["mdev", "guest", "assigned", "in guest", "not in guest", "blocker"]
         var cells: [[String]] = [header]
         for row in rows {
             let assigned = Set(apqns(row.assignedAdapters, row.assignedDomains))

@@ -68,7 +68,7 @@ enum StatusTable {
         var lines: [String] = []
         if let updated { lines.append("state of \(updated)") }
         guard !rows.isEmpty else { return (lines + ["no vfio_ap mdevs"]).joined(separator: "\n") }
-        let header = ["MDEV", "GUEST", "ASSIGNED", "IN GUEST", "WITHHELD ADAPTERS", "BLOCKER"]
+        let header = ["MDEV", "GUEST", "ASSIGNED", "IN GUEST", "NOT IN GUEST", "BLOCKER"]
         let cells = rows.map { row in
             [row.mdev, row.guest, "\(row.assigned.count)", "\(row.inGuest.count)",
              row.withheld.isEmpty ? "-" : row.withheld.joined(separator: ","), row.blocker ? "yes" : "no"]
@@ -85,7 +85,7 @@ enum StatusTable {
             lines.append("")
             lines.append("\(row.mdev): assigned \(list(row.assigned)); in guest \(list(row.inGuest))")
             if !row.withheld.isEmpty {
-                lines.append("  withheld adapters \(row.withheld.joined(separator: ",")): assigned, but not every queue over the domains is bound to vfio_ap")
+                lines.append("  adapters \(row.withheld.joined(separator: ",")) assigned but not in the guest: outside the host AP configuration, or not every queue over the domains is bound to vfio_ap")
             }
         }
         return lines.joined(separator: "\n")
