@@ -71,7 +71,8 @@ extension Engine {
         return [Decision(
             seq: seq, kind: .blockerUpdated, mdev: uuid, guest: record.guest.name,
             adapters: record.shadow.adapters.adapterIDs, domains: record.shadow.domains.domainIDs,
-            cause: blockerCause(record)
+            cause: "\(record.guest.name.map { "guest \($0)" } ?? "the unnamed guest") of vfio-ap mdev \(uuid) now holds "
+                + "\(record.shadow.adapters.count * record.shadow.domains.count) APQN(s); it still cannot be live-migrated"
         )]
     }
 }
