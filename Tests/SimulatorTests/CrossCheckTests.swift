@@ -120,16 +120,7 @@ import Testing
             let operation = randomOperation(mdevs: mdevs, kernel: simulation.kernel, using: &random)
             for record in perform(operation, traced: true) {
                 position += 1
-                switch record {
-                case .uevent(let event, _):
-                    decisions += engine.handle(.uevent(event, position: position))
-                case .guest(.attach, let mdev, let name):
-                    decisions += engine.handle(.guestAttached(mdev, name: name, position: position))
-                case .guest(.detach, let mdev, _):
-                    decisions += engine.handle(.guestDetached(mdev, position: position))
-                case .observe(let path, let value):
-                    decisions += engine.handle(.observed(path: path, value: value, position: position))
-                }
+                decisions += engine.handle(record.engineEvent(position: position))
             }
             if trace {
                 print(">> \(script.last!)")
