@@ -1,3 +1,5 @@
+import APModel
+
 /// One call of libvirt's qemu hook:
 /// `/etc/libvirt/hooks/qemu <domain> <operation> <sub-operation> <extra>`, with
 /// the domain XML on standard input (libvirt.org/hooks.html). Scripts in
@@ -37,10 +39,10 @@ public struct LibvirtHookInvocation: Equatable, Sendable {
     /// never fails on it.
     ///
     /// - Throws: ``DomainXMLError`` when the XML must be read and cannot be.
-    public func notifications(forDomainXML domainXML: [UInt8]) throws(DomainXMLError) -> [GuestNotification] {
+    public func notifications(forDomainXML domainXML: [UInt8]) throws(DomainXMLError) -> [GuestRecord] {
         guard let action = operation.guestAction else { return [] }
         return try DomainXML.vfioAPMdevs(in: domainXML).map {
-            GuestNotification(action: action, mdev: $0, name: domain)
+            GuestRecord(action: action, mdev: $0, name: domain)
         }
     }
 }

@@ -1,3 +1,5 @@
+import APModel
+
 /// The operation argument of libvirt's qemu hook (`virHookQemuOpType` in
 /// libvirt's `src/util/virhook.h`), and what it means for a guest's mdevs.
 ///
@@ -60,7 +62,7 @@ public enum LibvirtHookOperation: Equatable, Sendable {
 
     /// What the guest does with its mdevs at this operation; nil when the
     /// operation says nothing about that.
-    public var guestAction: GuestNotification.Action? {
+    public var guestAction: GuestRecord.Action? {
         switch self {
         case .prepare, .start, .started, .reconnect, .attach: .attach
         case .stopped, .release: .detach

@@ -1,8 +1,10 @@
+import APModel
 import Agent
 import ArgumentParser
 import Foundation
 import Glibc
 import LibvirtHook
+import Trace
 
 /// `aphotplug hook`: entry points that other programs' hook mechanisms call.
 struct HookCommand: ParsableCommand {
@@ -66,14 +68,14 @@ struct LibvirtHookCommand: ParsableCommand {
     /// (`$APHOTPLUG_STATE_DIR/control.sock`, default `/run/aphotplug`). When the
     /// daemon is not running, each notification is printed as a guest trace record
     /// instead and the reason goes to standard error; the hook still exits 0.
-    private func deliver(_ notifications: [GuestNotification]) {
+    private func deliver(_ notifications: [GuestRecord]) {
         let stateDirectory = ProcessInfo.processInfo.environment["APHOTPLUG_STATE_DIR"] ?? "/run/aphotplug"
         for notification in notifications {
             do {
-                try ControlClient.send(notification.jsonLine, stateDirectory: stateDirectory)
+                try ControlClient.send(JSONLinesWriter.line(.guest(notification)), stateDirectory: stateDirectory)
             } catch {
                 StandardError.write("aphotplug hook libvirt: cannot notify the daemon (\(error)); printed instead\n")
-                print(notification.jsonLine)
+                print(JSONLinesWriter.line(.guest(notification)), terminator: "")
             }
         }
     }

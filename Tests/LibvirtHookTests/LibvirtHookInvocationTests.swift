@@ -35,7 +35,7 @@ struct LibvirtHookInvocationTests {
         let invocation = try LibvirtHookInvocation(arguments: ["zguest-mixed", "prepare", "begin", "-"])
         let mdev = try #require(MdevUUID("e5c9a1b2-3d4f-4a6b-8c7d-9e0f1a2b3c4d"))
         #expect(try invocation.notifications(forDomainXML: Fixture.bytes("several-hostdevs.xml")) == [
-            GuestNotification(action: .attach, mdev: mdev, name: "zguest-mixed")
+            GuestRecord(action: .attach, mdev: mdev, name: "zguest-mixed")
         ])
     }
 
@@ -44,7 +44,7 @@ struct LibvirtHookInvocationTests {
         let invocation = try LibvirtHookInvocation(arguments: ["crypto-guest1", "release", "end", "-"])
         let mdev = try #require(MdevUUID("5a2e6f0c-7d3b-4e8a-9c1f-0b4d2a6e8f13"))
         #expect(try invocation.notifications(forDomainXML: Fixture.bytes("one-vfio-ap.xml")) == [
-            GuestNotification(action: .detach, mdev: mdev, name: "crypto-guest1")
+            GuestRecord(action: .detach, mdev: mdev, name: "crypto-guest1")
         ])
     }
 

@@ -1,9 +1,10 @@
+import APModel
 import LibvirtHook
 import Testing
 
 @Suite("LibvirtHookOperation: qemu hook operations and guest actions")
 struct LibvirtHookOperationTests {
-    static let table: [(argument: String, operation: LibvirtHookOperation, action: GuestNotification.Action?)] = [
+    static let table: [(argument: String, operation: LibvirtHookOperation, action: GuestRecord.Action?)] = [
         ("prepare", .prepare, .attach),
         ("start", .start, .attach),
         ("started", .started, .attach),
@@ -18,7 +19,7 @@ struct LibvirtHookOperationTests {
     ]
 
     @Test("every libvirt operation name maps to its case and guest action", arguments: table)
-    func mapping(_ row: (argument: String, operation: LibvirtHookOperation, action: GuestNotification.Action?)) {
+    func mapping(_ row: (argument: String, operation: LibvirtHookOperation, action: GuestRecord.Action?)) {
         let operation = LibvirtHookOperation(row.argument)
         #expect(operation == row.operation)
         #expect(operation.guestAction == row.action)
