@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "SysfsTests", dependencies: ["APModel", "Sysfs", "APTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "SimulatorTests",
-            dependencies: ["APModel", "Simulator", "HotplugEngine", "Sysfs", "Trace", "APTestSupport", propertyBased],
+            dependencies: ["APModel", "Simulator", "HotplugEngine", "Sysfs", "Trace", "Agent", "APTestSupport", propertyBased],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,3 @@
-import APModel
-
 /// A guest attached to or detached from a vfio_ap mediated device.
 ///
 /// JSON Lines form: `{"type":"guest","action":"attach","mdev":"<uuid>","name":"vm1"}`;

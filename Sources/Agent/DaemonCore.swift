@@ -23,6 +23,8 @@ public struct DaemonCore {
     public var recorder: ((TraceRecord) -> Void)?
     private var position: UInt64 = 0
     private var lastRead: [String: String] = [:]
+    /// The definition files as last fed, by UUID (enforce and dry-run modes).
+    private var lastDefinitions: [MdevUUID: String] = [:]
     /// Counts from the last snapshot, for sd_notify's STATUS.
     public private(set) var queueCount = 0
     public private(set) var mdevCount = 0
@@ -71,6 +73,22 @@ public struct DaemonCore {
         case .detach:
             return engine.handle(.guestDetached(record.mdev, position: position))
         }
+    }
+
+    /// Feeds the mdevctl definitions that appeared, changed or went away since
+    /// the last call (the first call feeds them all). mdevctl sends no change
+    /// notifications (ecosystem.md §1), so the daemon calls this at startup and
+    /// on every poll.
+    public mutating func definitions(_ contents: [MdevUUID: String]) -> [Decision] {
+        var decisions: [Decision] = []
+        for uuid in Set(contents.keys).union(lastDefinitions.keys).sorted() where contents[uuid] != lastDefinitions[uuid] {
+            let config = contents[uuid]
+            recorder?(.definition(mdev: uuid, config: config))
+            position += 1
+            decisions += engine.handle(.definitionChanged(uuid, DefinitionReading(mdevctlConfig: config, of: uuid), position: position))
+        }
+        lastDefinitions = contents
+        return decisions
     }
 
     /// Reads back every mdev's `matrix`, `guest_matrix` and `control_domains` and

@@ -40,6 +40,8 @@ public struct ReplaySession {
             }
         case .observe(let path, let value):
             return engine.handle(.observed(path: path, value: value, position: position))
+        case .definition(let mdev, let config):
+            return engine.handle(.definitionChanged(mdev, DefinitionReading(mdevctlConfig: config, of: mdev), position: position))
         }
     }
 }

@@ -22,8 +22,9 @@ public struct Decision: Hashable, Sendable {
         /// Assigned adapters that the kernel keeps out of the guest until the
         /// listed APQNs are bound to vfio_ap and passable. Effect: report.
         case withhold
-        /// Enforce mode: assign these adapters/domains to the mdev. Effect: write
-        /// sysfs (ap_config or assign_*) under the s390 AP config lock, then read back.
+        /// Enforce mode: add these adapters, domains and control domains to the
+        /// mdev's assignment; `apqns` lists the APQNs it gains. Effect: write sysfs
+        /// (ap_config or assign_*) under the s390 AP config lock, then read back.
         case assign
         /// Enforce mode: unassign these adapters/domains. Effect: as `assign`.
         case unassign
@@ -53,12 +54,14 @@ public struct Decision: Hashable, Sendable {
     public var guest: String?
     public var adapters: [APID]
     public var domains: [APQI]
+    /// Control domains to assign or unassign (`assign`, `unassign` only).
+    public var controlDomains: [APQI]
     public var apqns: [APQN]
     public var cause: String
 
     public init(
         seq: UInt64, kind: Kind, mdev: MdevUUID? = nil, guest: String? = nil,
-        adapters: [APID] = [], domains: [APQI] = [], apqns: [APQN] = [], cause: String
+        adapters: [APID] = [], domains: [APQI] = [], controlDomains: [APQI] = [], apqns: [APQN] = [], cause: String
     ) {
         self.seq = seq
         self.kind = kind
@@ -66,6 +69,7 @@ public struct Decision: Hashable, Sendable {
         self.guest = guest
         self.adapters = adapters
         self.domains = domains
+        self.controlDomains = controlDomains
         self.apqns = apqns
         self.cause = cause
     }

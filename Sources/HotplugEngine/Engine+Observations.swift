@@ -127,7 +127,7 @@ extension Engine {
         var decisions: [Decision] = []
         if mdevs[uuid] == nil {
             decisions.append(anomaly(seq, "observation of mdev \(uuid), which was never added", mdev: uuid))
-            insertMdev(uuid)
+            insertMdev(uuid, seq: seq)
         }
         let current = mdevs[uuid]!.assigned
         var assigned = current
@@ -158,6 +158,7 @@ extension Engine {
         let previous = mdevs[uuid]!.assigned
         guard assigned != previous else { return [] }
         mdevs[uuid]!.assigned = assigned
+        assignabilityChangedAt = seq
         var decisions = conflicts(of: uuid, seq: seq)
         var changes: [String] = []
         func describe(_ mask: APMask, _ noun: String, _ width: Int) -> String {

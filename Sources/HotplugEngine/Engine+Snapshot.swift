@@ -8,6 +8,7 @@ extension Engine {
     mutating func applySnapshot(_ snapshot: HostSnapshot, guests: [MdevUUID: String], seq: UInt64) -> [Decision] {
         let isResync = hasSnapshot
         hasSnapshot = true
+        assignabilityChangedAt = seq
         let previous = mdevs
         host = HostModel(snapshot: snapshot)
         matrixDevicePresent = snapshot.matrixDevice != nil
@@ -21,12 +22,12 @@ extension Engine {
         // mdevs that vanished while events were lost.
         for uuid in mdevOrder where !snapshot.mdevs.contains(where: { $0.uuid == uuid }) {
             if mdevs[uuid]!.guest.isAttached { decisions += guestDetached(uuid, seq: seq) }
-            removeMdev(uuid)
+            removeMdev(uuid, seq: seq)
         }
         for mdev in snapshot.mdevs {
             let uuid = mdev.uuid
             let old = previous[uuid]
-            insertMdev(uuid)
+            insertMdev(uuid, seq: seq)
             mdevs[uuid]!.assigned = mdev.assigned
             let guest: GuestHolder
             if let name = guests[uuid] {

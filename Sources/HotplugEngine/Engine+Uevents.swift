@@ -64,7 +64,9 @@ extension Engine {
         guard trimmed.hasPrefix("0x"), let mask = try? APMask(sysfsHex: trimmed) else {
             return [anomaly(seq, "\(name) '\(trimmed)' is not 0x and 64 hex digits")]
         }
+        let old = isAdapterMask ? host.apmask : host.aqmask
         if isAdapterMask { host.apmask = mask } else { host.aqmask = mask }
+        if mask != old { assignabilityChangedAt = seq }
         return []
     }
 
@@ -207,11 +209,11 @@ extension Engine {
     private mutating func mdevEvent(_ action: UeventAction, _ uuid: MdevUUID, seq: UInt64) -> [Decision] {
         switch action {
         case .add:
-            insertMdev(uuid)  // a second add is the coldplug race
+            insertMdev(uuid, seq: seq)  // a second add is the coldplug race
             return []
         case .bind, .unbind, .change:
             guard mdevs[uuid] != nil else {
-                insertMdev(uuid)
+                insertMdev(uuid, seq: seq)
                 return [anomaly(seq, "\(action.rawValue) of mdev \(uuid), which was never added", mdev: uuid)]
             }
             return []
@@ -227,7 +229,7 @@ extension Engine {
     private mutating func mdevRemoved(_ uuid: MdevUUID, seq: UInt64) -> [Decision] {
         var decisions: [Decision] = []
         if mdevs[uuid]!.guest.isAttached { decisions += guestDetached(uuid, seq: seq) }
-        removeMdev(uuid)
+        removeMdev(uuid, seq: seq)
         return decisions
     }
 }

@@ -25,12 +25,27 @@ public struct Engine: Sendable {
     var lastCompleteCount: UInt64?
     /// Whether a snapshot has been applied (the next one is a resync).
     var hasSnapshot = false
+    /// The persistent definitions (mdevctl), by UUID; empty unless the shell
+    /// enforces (`--mode enforce|dry-run`).
+    var definitions: [MdevUUID: MdevDefinition] = [:]
+    /// Set (to the event's seq) by every change that can make a desired APQN
+    /// assignable or not: apmask/aqmask, an assignment, an mdev added or removed.
+    var assignabilityChangedAt: UInt64?
 
     /// An engine that knows nothing yet: an empty host.
     public init() {}
 
     /// Handles one event and returns the decisions it causes, in order.
     public mutating func handle(_ event: EngineEvent) -> [Decision] {
+        var decisions = dispatch(event)
+        if let seq = assignabilityChangedAt {
+            assignabilityChangedAt = nil
+            if !definitions.isEmpty { decisions += enforceDefinitions(seq: seq) }
+        }
+        return decisions
+    }
+
+    private mutating func dispatch(_ event: EngineEvent) -> [Decision] {
         switch event {
         case .snapshot(let snapshot, let guests, let position):
             return applySnapshot(snapshot, guests: guests, seq: position)
@@ -42,6 +57,8 @@ public struct Engine: Sendable {
             return guestDetached(uuid, seq: position)
         case .observed(let path, let value, let position):
             return observed(path: path, value: value, seq: position)
+        case .definitionChanged(let uuid, let reading, let position):
+            return definitionChanged(uuid, reading, seq: position)
         }
     }
 
@@ -52,13 +69,15 @@ public struct Engine: Sendable {
     }
 
     /// Adds an mdev record (kept in UUID order); no-op if it exists.
-    mutating func insertMdev(_ uuid: MdevUUID) {
+    mutating func insertMdev(_ uuid: MdevUUID, seq: UInt64) {
         guard mdevs[uuid] == nil else { return }
         mdevs[uuid] = MdevRecord(uuid: uuid)
+        assignabilityChangedAt = seq
     }
 
-    mutating func removeMdev(_ uuid: MdevUUID) {
+    mutating func removeMdev(_ uuid: MdevUUID, seq: UInt64) {
         mdevs[uuid] = nil
+        assignabilityChangedAt = seq
     }
 
     /// The mdev whose assigned matrix contains `apqn` (the kernel links a

@@ -16,4 +16,8 @@ public enum EngineEvent: Hashable, Sendable {
     /// A sysfs attribute was read back (`path` is absolute, `/sys/...`; `value` raw).
     /// Assignment changes have no uevents: this is how the engine learns them.
     case observed(path: String, value: String, position: UInt64)
+    /// An mdev's persistent definition (mdevctl) was read: at startup, and
+    /// whenever the file appeared, changed or went away. Definitions are the
+    /// desired matrices that `assign` decisions work towards.
+    case definitionChanged(MdevUUID, DefinitionReading, position: UInt64)
 }

@@ -45,6 +45,12 @@ struct MdevRecord {
     /// The guest configuration reported in the last blocker decision; nil while
     /// no blocker is raised.
     var blockerMatrix: APMatrix?
+    /// Enforcement: the additions of the last `assign` decision, so that the
+    /// same write is asked for once (nil: nothing asked yet).
+    var requestedAssignment: APMatrix?
+    /// Enforcement: the refusals of the last `conflict` report, so that each
+    /// set of conflicts is reported once.
+    var reportedRefusals = AssignmentPlan()
 
     init(uuid: MdevUUID) { self.uuid = uuid }
 }

@@ -47,6 +47,8 @@ public enum JSONLinesReader {
 
 /// Turns one parsed JSON line into a ``TraceRecord``, checking the schema.
 private struct RecordDecoder {
+    private func describe(_ value: JSONValue) -> String { value.kindDescription }
+
     let fileName: String
     let line: Int
 
@@ -55,17 +57,18 @@ private struct RecordDecoder {
     private static let ueventMembers = ["type", "env"]
     private static let guestMembers = ["type", "action", "mdev", "name"]
     private static let observeMembers = ["type", "path", "value"]
+    private static let definitionMembers = ["type", "mdev", "config"]
 
     func record(from value: JSONValue) throws(TraceError) -> TraceRecord {
         guard case .object(let members) = value else {
-            throw failure(expected: "a JSON object (one record per line)", found: Self.describe(value))
+            throw failure(expected: "a JSON object (one record per line)", found: describe(value))
         }
         let fields = Fields(members: members)
         guard let typeValue = fields["type"] else {
             throw failure(expected: "a \"type\" member", found: "none")
         }
         guard case .string(let type) = typeValue else {
-            throw failure(expected: "\"type\" to be a string", found: Self.describe(typeValue))
+            throw failure(expected: "\"type\" to be a string", found: describe(typeValue))
         }
         switch type {
         case "snapshot":
@@ -78,14 +81,14 @@ private struct RecordDecoder {
             try check(fields, allowed: Self.ueventMembers, type: type)
             let env = try required("env", fields)
             guard case .object(let properties) = env else {
-                throw failure(expected: "\"env\" to be an object of strings", found: Self.describe(env))
+                throw failure(expected: "\"env\" to be an object of strings", found: describe(env))
             }
             var event = Uevent(properties: [])
             event.properties.reserveCapacity(properties.count)
             for property in properties {
                 guard case .string(let text) = property.value else {
                     throw failure(
-                        expected: "a string value for \"\(property.key)\" in \"env\"", found: Self.describe(property.value)
+                        expected: "a string value for \"\(property.key)\" in \"env\"", found: describe(property.value)
                     )
                 }
                 event.properties.append(Uevent.Property(property.key, text))
@@ -97,10 +100,7 @@ private struct RecordDecoder {
             guard let action = GuestRecord.Action(rawValue: actionText) else {
                 throw failure(expected: "\"action\" to be attach or detach", found: "'\(actionText)'")
             }
-            let mdevText = try string("mdev", fields)
-            guard let mdev = MdevUUID(mdevText) else {
-                throw failure(expected: "\"mdev\" to be a UUID (8-4-4-4-12 hex digits)", found: "'\(mdevText)'")
-            }
+            let mdev = try uuid("mdev", fields)
             let name: String?
             let nameValue = fields["name"]
             switch nameValue {
@@ -112,7 +112,7 @@ private struct RecordDecoder {
                 case .detach: name = nil
                 }
             case .bool?, .number?, .array?, .object?:
-                throw failure(expected: "\"name\" to be a string", found: Self.describe(nameValue ?? .null))
+                throw failure(expected: "\"name\" to be a string", found: describe(nameValue ?? .null))
             }
             return .guest(GuestRecord(action: action, mdev: mdev, name: name))
         case "observe":
@@ -122,8 +122,19 @@ private struct RecordDecoder {
                 throw failure(expected: "\"path\" to be an absolute sysfs path (/sys/...)", found: "'\(path)'")
             }
             return .observe(path: path, value: try string("value", fields))
+        case "definition":
+            try check(fields, allowed: Self.definitionMembers, type: type)
+            let mdev = try uuid("mdev", fields)
+            switch fields["config"] {
+            case .string(let text)?:
+                return .definition(mdev: mdev, config: text)
+            case .null?, nil:
+                return .definition(mdev: mdev, config: nil)
+            case let other?:
+                throw failure(expected: "\"config\" to be the file's text or null", found: describe(other))
+            }
         default:
-            throw failure(expected: "\"type\" to be snapshot, uevent, guest or observe", found: "'\(type)'")
+            throw failure(expected: "\"type\" to be snapshot, uevent, guest, observe or definition", found: "'\(type)'")
         }
     }
 
@@ -147,22 +158,30 @@ private struct RecordDecoder {
     private func string(_ key: String, _ fields: Fields) throws(TraceError) -> String {
         let value = try required(key, fields)
         guard case .string(let text) = value else {
-            throw failure(expected: "\"\(key)\" to be a string", found: Self.describe(value))
+            throw failure(expected: "\"\(key)\" to be a string", found: describe(value))
         }
         return text
+    }
+
+    private func uuid(_ key: String, _ fields: Fields) throws(TraceError) -> MdevUUID {
+        let text = try string(key, fields)
+        guard let uuid = MdevUUID(text) else {
+            throw failure(expected: "\"\(key)\" to be a UUID (8-4-4-4-12 hex digits)", found: "'\(text)'")
+        }
+        return uuid
     }
 
     /// `files` or `links`: an object of string values with distinct paths.
     private func pathMap(_ key: String, _ fields: Fields) throws(TraceError) -> [String: String] {
         let value = try required(key, fields)
         guard case .object(let members) = value else {
-            throw failure(expected: "\"\(key)\" to be an object of strings", found: Self.describe(value))
+            throw failure(expected: "\"\(key)\" to be an object of strings", found: describe(value))
         }
         var map: [String: String] = [:]
         map.reserveCapacity(members.count)
         for member in members {
             guard case .string(let text) = member.value else {
-                throw failure(expected: "a string value for \"\(member.key)\" in \"\(key)\"", found: Self.describe(member.value))
+                throw failure(expected: "a string value for \"\(member.key)\" in \"\(key)\"", found: describe(member.value))
             }
             guard map.updateValue(text, forKey: member.key) == nil else {
                 throw failure(expected: "each path once in \"\(key)\"", found: "'\(member.key)' twice")
@@ -173,18 +192,6 @@ private struct RecordDecoder {
 
     private func failure(expected: String, found: String) -> TraceError {
         TraceError(fileName: fileName, line: line, expected: expected, found: found)
-    }
-
-    /// A value's kind in plain words, for error messages.
-    private static func describe(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool(let flag): return flag ? "true" : "false"
-        case .number(let text): return "the number \(text)"
-        case .string(let text): return "the string '\(text)'"
-        case .array: return "an array"
-        case .object: return "an object"
-        }
     }
 }
 

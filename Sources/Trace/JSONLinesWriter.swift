@@ -7,11 +7,12 @@ import APModel
 /// {"type":"uevent","env":{"ACTION":"bind","DEVPATH":"/devices/ap/card05/05.0004",…}}
 /// {"type":"guest","action":"attach","mdev":"<uuid>","name":"vm1"}
 /// {"type":"observe","path":"/sys/devices/vfio_ap/matrix/<uuid>/guest_matrix","value":"05.0004\n"}
+/// {"type":"definition","mdev":"<uuid>","config":"{\"mdev_type\":\"vfio_ap-passthrough\",…}"}
 /// ```
 ///
 /// Output is deterministic: keys in the order above, `env` in the event's
 /// property order, snapshot files and links sorted by path, no spaces, a
-/// guest's `name` left out when unknown. ``JSONLinesReader`` reads every
+/// guest's `name` left out when unknown, a removed definition's `config` null. ``JSONLinesReader`` reads every
 /// line back to the same record.
 public enum JSONLinesWriter {
     /// One record as a line of JSON, with its trailing `\n`.
@@ -65,6 +66,18 @@ public enum JSONLinesWriter {
             output.append(UInt8(ascii: ","))
             JSONText.appendKey("value", to: &output)
             JSONText.appendString(value, to: &output)
+        case .definition(let mdev, let config):
+            JSONText.appendString("definition", to: &output)
+            output.append(UInt8(ascii: ","))
+            JSONText.appendKey("mdev", to: &output)
+            JSONText.appendString(mdev.description, to: &output)
+            output.append(UInt8(ascii: ","))
+            JSONText.appendKey("config", to: &output)
+            if let config {
+                JSONText.appendString(config, to: &output)
+            } else {
+                output.append(contentsOf: "null".utf8)
+            }
         }
         output.append(contentsOf: "}\n".utf8)
     }

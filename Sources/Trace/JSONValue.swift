@@ -23,3 +23,18 @@ public struct JSONMember: Equatable, Sendable {
         self.value = value
     }
 }
+
+extension JSONValue {
+    /// The value's kind in plain words, for error messages: `null`, `the number 5`,
+    /// `the string 'x'`, `an array`.
+    public var kindDescription: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let flag): return flag ? "true" : "false"
+        case .number(let text): return "the number \(text)"
+        case .string(let text): return "the string '\(text)'"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+}

@@ -24,6 +24,13 @@ public enum TraceRecord: Equatable, Sendable {
     ///     any `--sysfs-root`.
     ///   - value: the raw content, trailing newline included.
     case observe(path: String, value: String)
+    /// The persistent definition of an mdev (mdevctl's `/etc/mdevctl.d/matrix/<uuid>`)
+    /// as the recorder read it: at startup and whenever the file changed.
+    ///
+    /// - Parameters:
+    ///   - mdev: the UUID the file is named after.
+    ///   - config: the file's raw content, or nil when the file was removed.
+    case definition(mdev: MdevUUID, config: String?)
 }
 
 /// A parsed trace record and where it came from.

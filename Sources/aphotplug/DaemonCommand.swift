@@ -16,7 +16,17 @@ struct DaemonOptions: ParsableArguments {
     }
 
     enum ModeOption: String, ExpressibleByArgument, CaseIterable {
-        case observe
+        case observe, enforce
+        case dryRun = "dry-run"
+
+        /// The realizer this mode needs, nil for observe.
+        var realizerMode: MatrixRealizer.Mode? {
+            switch self {
+            case .observe: return nil
+            case .enforce: return .enforce
+            case .dryRun: return .dryRun
+            }
+        }
     }
 
     enum LogTargetOption: String, ExpressibleByArgument, CaseIterable {
@@ -51,8 +61,20 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: "Netlink source: udev (events after udev rules ran) or kernel (raw kernel uevents).")
     var source: SourceOption = .udev
 
-    @Option(help: "Realizer mode; only observe (log and verify) exists so far.")
+    @Option(help: """
+        observe: report and verify only. enforce: also assign what the mdevctl definitions ask for \
+        as soon as the kernel accepts it (ap_config or assign_* writes under s390apconfig.lock, \
+        then read back). dry-run: report those writes on standard error instead of making them.
+        """)
     var mode: ModeOption = .observe
+
+    @Option(help: ArgumentHelp(
+        "mdevctl's configuration directory; definitions are <dir>/matrix/<uuid> (enforce and dry-run).",
+        valueName: "dir"))
+    var mdevctlDir = MdevctlDirectory.defaultPath
+
+    @Option(help: ArgumentHelp("s390-tools' AP configuration lock file.", visibility: .hidden))
+    var lockFile = S390APConfigLock.defaultPath
 
     @Option(help: ArgumentHelp("Receive buffer size of the monitor socket in bytes.", visibility: .hidden))
     var receiveBuffer: Int = UdevMonitorConfiguration.defaultReceiveBufferSize
@@ -73,6 +95,14 @@ struct DaemonCommand: AsyncParsableCommand {
             live uevents. After each burst settles (100 ms quiet) and every --poll-interval it reads back \
             every mdev's matrix, guest_matrix and control_domains and the host configuration masks. \
             Lost events (ENOBUFS, a COMPLETECOUNT gap) cause a rescan and a resync decision.
+
+            With --mode enforce the daemon also reads mdevctl's definitions (<mdevctl-dir>/matrix/<uuid>, \
+            at startup and with every read-back) and assigns the desired adapters, domains and control \
+            domains that the kernel accepts, as soon as it accepts them: never an APQN that apmask/aqmask \
+            reserve for the host or that another mdev holds (those are reported as conflict decisions). It \
+            writes ap_config when the matrix device's features list it, else assign_* attributes, holding \
+            s390-tools' /run/lock/s390apconfig.lock, and reads the assignment back. --mode dry-run reports \
+            the same writes on standard error without making them.
 
             Decisions go to standard output (--log-target json|text) or to journald with MESSAGE_ID and \
             APHOTPLUG_* fields (--log-target journal). <state-dir>/state.json holds the \
@@ -152,11 +182,49 @@ struct DaemonRunner {
             throw AgentExit.failure(.noInput, "--sysfs-root \(options.sysfsRoot): \(error)")
         }
         var core = DaemonCore(tree: tree, recorder: recorder.map { file in { file.append($0) } })
+        let definitions = MdevctlDirectory(path: options.mdevctlDir)
+        var realizer: MatrixRealizer?
+        if let mode = options.mode.realizerMode {
+            do {
+                // 600 attempts (~20 s): well inside WatchdogSec, which the waiting consumer cannot ping.
+                realizer = MatrixRealizer(
+                    mode: mode, tree: tree, writer: try DirectorySysfsWriter(root: options.sysfsRoot),
+                    lock: S390APConfigLock(path: options.lockFile, retries: 600))
+            } catch {
+                throw AgentExit.failure(.noInput, "--sysfs-root \(options.sysfsRoot): \(error)")
+            }
+        }
+        /// Assignments not written because the lock stayed busy; tried again at the next read-back.
+        var lockedOut: [Decision] = []
+        /// Reports decisions and carries out the assignments among them; the read-back
+        /// after a write is fed at once, and what it causes is handled the same way.
+        func handle(_ decisions: [Decision], retrying: [Decision] = []) async {
+            var pending = decisions
+            var retrying = retrying
+            while !pending.isEmpty || !retrying.isEmpty {
+                reporter.report(pending)
+                guard let realizer else { return }
+                var wrote = false
+                for decision in retrying + pending where decision.kind == .assign {
+                    let outcome = await realizer.realize(decision)
+                    if outcome.lockWasBusy { lockedOut.append(decision) }
+                    for write in outcome.writes {
+                        let verb = realizer.mode == .enforce ? "wrote" : "dry run: would write"
+                        StandardStream.log("\(verb) /sys/\(write.path): \(write.value.trimmingCharacters(in: .newlines))")
+                    }
+                    if let failure = outcome.failure { reporter.report([failure]) }
+                    wrote = wrote || (realizer.mode == .enforce && !outcome.writes.isEmpty)
+                }
+                pending = wrote ? core.observe() : []
+                retrying = []
+            }
+        }
         do {
-            reporter.report(try core.scan())
+            await handle(try core.scan())
         } catch {
             throw AgentExit.failure(.noInput, "coldplug of \(options.sysfsRoot): \(error)")
         }
+        if realizer != nil { await handle(core.definitions(definitions.read())) }
 
         let (inputs, continuation) = AsyncStream<DaemonInput>.makeStream()
         var producers: [Task<Void, Never>] = []
@@ -189,16 +257,21 @@ struct DaemonRunner {
         var lastEvent = ContinuousClock.now
         var lastRead = ContinuousClock.now
 
-        func settle() {
-            reporter.report(core.observe())
+        func settle() async {
+            if realizer != nil {
+                let retry = lockedOut
+                lockedOut = []
+                await handle(core.definitions(definitions.read()), retrying: retry)
+            }
+            await handle(core.observe())
             StateFile.write(core.engine.finalStateJSON, in: options.stateDir)
             unsettled = false
             lastRead = .now
         }
-        func rescan(_ why: String) {
+        func rescan(_ why: String) async {
             StandardStream.log("\(why): rescanning \(options.sysfsRoot)")
             do {
-                reporter.report(try core.scan())
+                await handle(try core.scan())
             } catch {
                 StandardStream.log("rescan failed: \(error); the model may be stale until the next event")
             }
@@ -210,16 +283,16 @@ struct DaemonRunner {
             switch input {
             case .udev(.uevent(let uevent)):
                 let decisions = core.uevent(uevent)
-                reporter.report(decisions)
+                await handle(decisions)
                 unsettled = true
                 lastEvent = .now
-                if decisions.contains(where: { $0.kind == .resync }) { rescan("events were lost") }
+                if decisions.contains(where: { $0.kind == .resync }) { await rescan("events were lost") }
             case .udev(.overflow):
-                rescan("the monitor's receive buffer overflowed (ENOBUFS)")
+                await rescan("the monitor's receive buffer overflowed (ENOBUFS)")
             case .udev(.receiveFailed(let error)):
-                rescan("receiving a uevent failed (\(error))")
+                await rescan("receiving a uevent failed (\(error))")
             case .backlogDrained:
-                settle()
+                await settle()
                 let status = "following \(core.queueCount) queues, \(core.mdevCount) mdevs"
                 do { try notifier.ready(status: status) } catch { StandardStream.log("sd_notify: \(error)") }
                 StandardStream.log("ready: \(status)")
@@ -229,18 +302,18 @@ struct DaemonRunner {
                     try? notifier.watchdog()
                     lastPing = now
                 }
-                if unsettled ? now - lastEvent >= Self.settleDelay : now - lastRead >= pollInterval { settle() }
+                if unsettled ? now - lastEvent >= Self.settleDelay : now - lastRead >= pollInterval { await settle() }
             case .control(let message):
                 guard let record = GuestMessage.parse(message) else {
                     StandardStream.log("control socket: ignored a message that is not a guest record: \(message.prefix(200))")
                     continue inputLoop
                 }
-                reporter.report(core.guest(record))
+                await handle(core.guest(record))
                 unsettled = true
                 lastEvent = .now
             case .signal(let signal):
                 try? notifier.stopping(status: "stopping on signal \(signal)")
-                settle()
+                await settle()
                 StandardStream.log("stopped by signal \(signal)")
                 break inputLoop
             }

@@ -18,7 +18,10 @@ struct ReplayCommand: ParsableCommand {
             the format is detected per file. `-` reads standard input. Several traces replay in order, as one.
 
             The starting state is the snapshot record of a JSON Lines trace, or the tree given with \
-            --sysfs-root (a directory laid out like /sys), or an empty host.
+            --sysfs-root (a directory laid out like /sys), or an empty host. --mdevctl-dir adds the \
+            mdevctl definitions found there, as the daemon in enforce mode reads them: the engine then \
+            decides the assign and conflict decisions enforce mode would carry out (JSON Lines traces \
+            recorded by an enforcing daemon hold their definition records already).
 
             Exit status: 0 replayed; 64 bad usage; 65 a trace is malformed (file:line: what was expected); \
             66 a trace or the sysfs root cannot be read.
@@ -30,6 +33,10 @@ struct ReplayCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("A guest that already holds an mdev at the start (repeatable).", valueName: "uuid=name"))
     var guest: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "mdevctl's configuration directory whose matrix/<uuid> definitions apply from the start.", valueName: "dir"))
+    var mdevctlDir: String?
 
     @Flag(name: .long, help: "After the decisions, print the final state of every mdev as one JSON object.")
     var finalState = false
@@ -66,6 +73,11 @@ struct ReplayCommand: ParsableCommand {
             }
         } else if !guest.isEmpty {
             output.print(session.start(snapshot: HostSnapshot(), guests: try guests()))
+        }
+        if let mdevctlDir {
+            for (uuid, config) in MdevctlDirectory(path: mdevctlDir).read().sorted(by: { $0.key < $1.key }) {
+                output.print(try session.replay(.definition(mdev: uuid, config: config)))
+            }
         }
         for path in traces {
             let bytes = try TraceFile.read(path)

@@ -128,7 +128,7 @@ struct S390APConfigLockTests {
         let script = #"echo $$ > "$1.tmp$$" && ln "$1.tmp$$" "$1" || exit 3; rm -f "$1.tmp$$"; "#
             + #"while [ ! -e "$1.go" ]; do sleep 0.01; done; rm -f "$1""#
         let child = try Process.run(URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", script, "sh", path])
-        defer { FileManager.default.createFile(atPath: path + ".go", contents: nil) }
+        defer { _ = FileManager.default.createFile(atPath: path + ".go", contents: nil) }
         let deadline = ContinuousClock.now + .seconds(10)
         while contents() == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
         #expect(lock().holder() == child.processIdentifier)
@@ -137,7 +137,7 @@ struct S390APConfigLockTests {
         let acquisition = Task { try await waiting.acquire() }
         try await Task.sleep(for: .milliseconds(100))
         #expect(contents() == "\(child.processIdentifier)\n")
-        FileManager.default.createFile(atPath: path + ".go", contents: nil)
+        _ = FileManager.default.createFile(atPath: path + ".go", contents: nil)
         try await acquisition.value
         #expect(contents() == "\(getpid())\n")
         child.waitUntilExit()
