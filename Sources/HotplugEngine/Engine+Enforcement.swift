@@ -58,12 +58,14 @@ extension Engine {
 
     /// The largest addition towards `desired` that the kernel's validation
     /// (kernel-ap.md §4.2) accepts as one write: no APQN of the resulting
-    /// matrix host-owned or assigned to another mdev, no id above the maximum.
+    /// matrix host-owned or assigned to another mdev (or about to be, by an
+    /// `assign` already decided), no id above the maximum.
     ///
     /// Adapters and domains are assigned whole, so one refused APQN keeps its
     /// adapter or its domain out. Starting from every desired id, new ids are
-    /// left out one at a time (see ``idToLeaveOut``) until nothing is refused:
-    /// a greedy choice that keeps most acceptable APQNs.
+    /// left out one at a time (see ``idToLeaveOut``) until nothing is refused,
+    /// then those that conflict with nothing left are taken back: a greedy
+    /// choice after which every desired id still missing would be refused.
     func assignmentPlan(of record: MdevRecord, desired: APMatrix) -> AssignmentPlan {
         var plan = AssignmentPlan()
         let adapterRange = APMask(range: 0...UInt8(clamping: host.maxAdapterID))
@@ -81,8 +83,9 @@ extension Engine {
         var refusedDomains = [APMask](repeating: APMask(), count: 256)
         for adapter in adapters {
             var refused = host.apmask.contains(adapter) ? host.aqmask : APMask()
-            for other in mdevs.records where other.uuid != record.uuid && other.assigned.adapters.contains(adapter) {
-                refused = refused.union(other.assigned.domains)
+            for other in mdevs.records where other.uuid != record.uuid {
+                let taken = other.prospectiveAssignment
+                if taken.adapters.contains(adapter) { refused = refused.union(taken.domains) }
             }
             refusedDomains[Int(adapter)] = refused
         }
@@ -94,10 +97,10 @@ extension Engine {
                 if host.isHostOwned(apqn) { plan.hostOwned.append(apqn) }
             }
         }
-        for other in mdevs.records where other.uuid != record.uuid && other.assigned.overlaps(wanted) {
+        for other in mdevs.records where other.uuid != record.uuid && other.prospectiveAssignment.overlaps(wanted) {
+            let taken = other.prospectiveAssignment
             let shared = APMatrix(
-                adapters: other.assigned.adapters.intersection(wanted.adapters),
-                domains: other.assigned.domains.intersection(wanted.domains)).apqns
+                adapters: taken.adapters.intersection(wanted.adapters), domains: taken.domains.intersection(wanted.domains)).apqns
             plan.heldElsewhere.append(AssignmentPlan.HeldElsewhere(mdev: other.uuid, apqns: shared))
         }
 
@@ -105,11 +108,25 @@ extension Engine {
         // ids assigned already are the kernel's past judgement and are not re-judged.
         let newAdapters = adapters.subtracting(record.assigned.adapters)
         let newDomains = domains.subtracting(record.assigned.domains)
-        while let leftOut = idToLeaveOut(adapters: adapters, domains: domains, newAdapters: newAdapters,
-                                         newDomains: newDomains, refusedDomains: refusedDomains) {
-            switch leftOut {
+        var leftOut: [CandidateID] = []
+        while let id = idToLeaveOut(adapters: adapters, domains: domains, newAdapters: newAdapters,
+                                    newDomains: newDomains, refusedDomains: refusedDomains) {
+            leftOut.append(id)
+            switch id {
             case .adapter(let id): adapters.remove(id)
             case .domain(let id): domains.remove(id)
+            }
+        }
+        // An id left out early may have conflicted only with ids left out later: take
+        // back, in the order they left, those that are refused with nothing that stays.
+        for id in leftOut {
+            switch id {
+            case .adapter(let id) where !refusedDomains[Int(id)].intersects(domains):
+                adapters.insert(id)
+            case .domain(let id) where !adapters.contains(where: { refusedDomains[Int($0)].contains(id) }):
+                domains.insert(id)
+            case .adapter, .domain:
+                break
             }
         }
         plan.additions = APMatrix(

@@ -53,4 +53,14 @@ struct MdevRecord {
     var reportedRefusals = AssignmentPlan()
 
     init(uuid: MdevUUID) { self.uuid = uuid }
+
+    /// The assignment once the last `assign` decision is carried out: what
+    /// other mdevs' plans must treat as taken, so that two mdevs are never
+    /// told to take the same freed APQN in one step.
+    var prospectiveAssignment: APMatrix {
+        guard let requested = requestedAssignment else { return assigned }
+        return APMatrix(
+            adapters: assigned.adapters.union(requested.adapters), domains: assigned.domains.union(requested.domains),
+            controlDomains: assigned.controlDomains.union(requested.controlDomains))
+    }
 }
