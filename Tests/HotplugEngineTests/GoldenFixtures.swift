@@ -39,7 +39,7 @@ enum GoldenFixtures {
         switch name {
         case "02-withhold-until-last-queue-bound":
             return documentationHost(unbound: ["05.0047", "05.00ff"])
-        case "03-apmask-frees-adapter-then-assign":
+        case "03-apmask-frees-adapter-then-assign", "18-enforce-mdevctl-definitions":
             var host = documentationHost()
             host.hostConfiguration!.adapters.insert(7)
             // Adapters 05 and 06 were given to vfio_ap earlier (`echo -5,-6 > apmask`).
