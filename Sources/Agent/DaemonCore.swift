@@ -40,7 +40,7 @@ public struct DaemonCore {
     public mutating func scan(guests: [MdevUUID: String] = [:]) throws(SnapshotError) -> [Decision] {
         // Seeded before the scan: a value that changes while the scan runs differs from
         // the seed at the next read-back and is fed then (feeding an unchanged value is harmless).
-        let seed = readBack()
+        let seed = Dictionary(readBack(), uniquingKeysWith: { $1 })
         let snapshot: HostSnapshot
         if let recorder {
             let recording = RecordingSysfsTree(tree)
@@ -95,7 +95,7 @@ public struct DaemonCore {
     /// the host configuration masks, and feeds those that changed since the last read.
     public mutating func observe() -> [Decision] {
         var decisions: [Decision] = []
-        for (path, value) in readBack().sorted(by: { $0.key < $1.key }) where lastRead[path] != value {
+        for (path, value) in readBack() where lastRead[path] != value {
             lastRead[path] = value
             recorder?(.observe(path: path, value: value))
             position += 1
@@ -104,19 +104,22 @@ public struct DaemonCore {
         return decisions
     }
 
-    /// The attributes the kernel changes without a uevent, keyed by logical path (`/sys/...`).
-    private func readBack() -> [String: String] {
-        var values: [String: String] = [:]
+    /// The attributes the kernel changes without a uevent, by logical path (`/sys/...`), in
+    /// the order they are fed: the host configuration masks, then per mdev (in UUID order)
+    /// its assignment before its guest configuration, so that a `guest_matrix` that follows
+    /// a new assignment is compared with the prediction for that assignment.
+    private func readBack() -> [(path: String, value: String)] {
+        var values: [(path: String, value: String)] = []
         func read(_ relative: String) {
-            if let value = try? tree.readAttribute(relative) { values["/sys/" + relative] = value }
+            if let value = try? tree.readAttribute(relative) { values.append(("/sys/" + relative, value)) }
         }
-        for mask in ["ap_adapter_mask", "ap_usage_domain_mask", "ap_control_domain_mask"] {
+        for mask in ["ap_adapter_mask", "ap_control_domain_mask", "ap_usage_domain_mask"] {
             read("bus/ap/" + mask)
         }
         let matrix = "devices/vfio_ap/matrix"
         let names = (try? tree.listDirectory(matrix)) ?? []
-        for name in names where MdevUUID(name) != nil {
-            for attribute in ["matrix", "guest_matrix", "control_domains"] {
+        for name in names.sorted() where MdevUUID(name) != nil {
+            for attribute in ["matrix", "control_domains", "guest_matrix"] {
                 read("\(matrix)/\(name)/\(attribute)")
             }
         }

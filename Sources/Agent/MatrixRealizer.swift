@@ -21,7 +21,7 @@ import Sysfs
 /// ownership conflict (EADDRINUSE, EADDRNOTAVAIL, EBUSY), else an `anomaly`.
 /// The write is not repeated: the engine asks again once the read-back or a
 /// later event changes what can be assigned.
-public struct MatrixRealizer {
+public struct MatrixRealizer: Sendable {
     /// Whether writes happen.
     public enum Mode: Sendable {
         /// Write, under the lock, and read back.
@@ -47,11 +47,11 @@ public struct MatrixRealizer {
     }
 
     public let mode: Mode
-    private let tree: any SysfsTree
-    private let writer: any SysfsWriter
+    private let tree: any SysfsTree & Sendable
+    private let writer: any SysfsWriter & Sendable
     private let lock: S390APConfigLock
 
-    public init(mode: Mode, tree: any SysfsTree, writer: any SysfsWriter, lock: S390APConfigLock) {
+    public init(mode: Mode, tree: any SysfsTree & Sendable, writer: any SysfsWriter & Sendable, lock: S390APConfigLock) {
         self.mode = mode
         self.tree = tree
         self.writer = writer

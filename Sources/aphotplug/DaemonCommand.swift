@@ -127,6 +127,8 @@ enum DaemonInput: Sendable {
     case tick
     case control(String)
     case signal(Int32)
+    /// The realizer carried out (or failed to carry out) an assign decision.
+    case realized(Decision, MatrixRealizer.Outcome)
 }
 
 /// The daemon's wiring: producers push ``DaemonInput``s into one stream, one consumer
@@ -186,45 +188,30 @@ struct DaemonRunner {
         var realizer: MatrixRealizer?
         if let mode = options.mode.realizerMode {
             do {
-                // 600 attempts (~20 s): well inside WatchdogSec, which the waiting consumer cannot ping.
                 realizer = MatrixRealizer(
                     mode: mode, tree: tree, writer: try DirectorySysfsWriter(root: options.sysfsRoot),
-                    lock: S390APConfigLock(path: options.lockFile, retries: 600))
+                    lock: S390APConfigLock(path: options.lockFile))
             } catch {
                 throw AgentExit.failure(.noInput, "--sysfs-root \(options.sysfsRoot): \(error)")
             }
         }
-        /// Assignments not written because the lock stayed busy; tried again at the next read-back.
+        // The realizer works in its own task, one decision at a time, so that waiting for
+        // s390apconfig.lock (up to ~100 s, as s390-tools waits) never stalls the event loop.
+        let (assignments, assignmentQueue) = AsyncStream<Decision>.makeStream()
+        /// Assignments not written because the lock stayed busy; queued again at the next read-back.
         var lockedOut: [Decision] = []
-        /// Reports decisions and carries out the assignments among them; the read-back
-        /// after a write is fed at once, and what it causes is handled the same way.
-        func handle(_ decisions: [Decision], retrying: [Decision] = []) async {
-            var pending = decisions
-            var retrying = retrying
-            while !pending.isEmpty || !retrying.isEmpty {
-                reporter.report(pending)
-                guard let realizer else { return }
-                var wrote = false
-                for decision in retrying + pending where decision.kind == .assign {
-                    let outcome = await realizer.realize(decision)
-                    if outcome.lockWasBusy { lockedOut.append(decision) }
-                    for write in outcome.writes {
-                        let verb = realizer.mode == .enforce ? "wrote" : "dry run: would write"
-                        StandardStream.log("\(verb) /sys/\(write.path): \(write.value.trimmingCharacters(in: .newlines))")
-                    }
-                    if let failure = outcome.failure { reporter.report([failure]) }
-                    wrote = wrote || (realizer.mode == .enforce && !outcome.writes.isEmpty)
-                }
-                pending = wrote ? core.observe() : []
-                retrying = []
-            }
+        /// Reports decisions and queues the assignments among them for the realizer.
+        func handle(_ decisions: [Decision]) {
+            reporter.report(decisions)
+            guard realizer != nil else { return }
+            for decision in decisions where decision.kind == .assign { assignmentQueue.yield(decision) }
         }
         do {
-            await handle(try core.scan())
+            handle(try core.scan())
         } catch {
             throw AgentExit.failure(.noInput, "coldplug of \(options.sysfsRoot): \(error)")
         }
-        if realizer != nil { await handle(core.definitions(definitions.read())) }
+        if realizer != nil { handle(core.definitions(definitions.read())) }
 
         let (inputs, continuation) = AsyncStream<DaemonInput>.makeStream()
         var producers: [Task<Void, Never>] = []
@@ -248,6 +235,13 @@ struct DaemonRunner {
         producers.append(Task {
             for await signal in signals { continuation.yield(.signal(signal)) }
         })
+        if let realizer {
+            producers.append(Task {
+                for await decision in assignments {
+                    continuation.yield(.realized(decision, await realizer.realize(decision)))
+                }
+            })
+        }
         // WATCHDOG=1 comes from the consumer's own ticks, so a stuck consumer stops the pings.
         let watchdogInterval = notifier.isEnabled ? SystemdWatchdog.timeoutFromProcessEnvironment().map { $0 / 2 } : nil
         var lastPing = ContinuousClock.now
@@ -257,21 +251,21 @@ struct DaemonRunner {
         var lastEvent = ContinuousClock.now
         var lastRead = ContinuousClock.now
 
-        func settle() async {
+        func settle() {
             if realizer != nil {
-                let retry = lockedOut
+                for decision in lockedOut { assignmentQueue.yield(decision) }
                 lockedOut = []
-                await handle(core.definitions(definitions.read()), retrying: retry)
+                handle(core.definitions(definitions.read()))
             }
-            await handle(core.observe())
+            handle(core.observe())
             StateFile.write(core.engine.finalStateJSON, in: options.stateDir)
             unsettled = false
             lastRead = .now
         }
-        func rescan(_ why: String) async {
+        func rescan(_ why: String) {
             StandardStream.log("\(why): rescanning \(options.sysfsRoot)")
             do {
-                await handle(try core.scan())
+                handle(try core.scan())
             } catch {
                 StandardStream.log("rescan failed: \(error); the model may be stale until the next event")
             }
@@ -283,16 +277,16 @@ struct DaemonRunner {
             switch input {
             case .udev(.uevent(let uevent)):
                 let decisions = core.uevent(uevent)
-                await handle(decisions)
+                handle(decisions)
                 unsettled = true
                 lastEvent = .now
-                if decisions.contains(where: { $0.kind == .resync }) { await rescan("events were lost") }
+                if decisions.contains(where: { $0.kind == .resync }) { rescan("events were lost") }
             case .udev(.overflow):
-                await rescan("the monitor's receive buffer overflowed (ENOBUFS)")
+                rescan("the monitor's receive buffer overflowed (ENOBUFS)")
             case .udev(.receiveFailed(let error)):
-                await rescan("receiving a uevent failed (\(error))")
+                rescan("receiving a uevent failed (\(error))")
             case .backlogDrained:
-                await settle()
+                settle()
                 let status = "following \(core.queueCount) queues, \(core.mdevCount) mdevs"
                 do { try notifier.ready(status: status) } catch { StandardStream.log("sd_notify: \(error)") }
                 StandardStream.log("ready: \(status)")
@@ -302,22 +296,32 @@ struct DaemonRunner {
                     try? notifier.watchdog()
                     lastPing = now
                 }
-                if unsettled ? now - lastEvent >= Self.settleDelay : now - lastRead >= pollInterval { await settle() }
+                if unsettled ? now - lastEvent >= Self.settleDelay : now - lastRead >= pollInterval { settle() }
+            case .realized(let decision, let outcome):
+                let verb = options.mode == .enforce ? "wrote" : "dry run: would write"
+                for write in outcome.writes {
+                    StandardStream.log("\(verb) /sys/\(write.path): \(write.value.trimmingCharacters(in: .newlines))")
+                }
+                if let failure = outcome.failure { reporter.report([failure]) }
+                if outcome.lockWasBusy { lockedOut.append(decision) }
+                // Read back at once: the kernel may have plugged what was just assigned.
+                if options.mode == .enforce && !outcome.writes.isEmpty { handle(core.observe()) }
             case .control(let message):
                 guard let record = GuestMessage.parse(message) else {
                     StandardStream.log("control socket: ignored a message that is not a guest record: \(message.prefix(200))")
                     continue inputLoop
                 }
-                await handle(core.guest(record))
+                handle(core.guest(record))
                 unsettled = true
                 lastEvent = .now
             case .signal(let signal):
                 try? notifier.stopping(status: "stopping on signal \(signal)")
-                await settle()
+                settle()
                 StandardStream.log("stopped by signal \(signal)")
                 break inputLoop
             }
         }
+        assignmentQueue.finish()
         for producer in producers { producer.cancel() }
         control?.close()
         recorder?.close()
