@@ -67,6 +67,11 @@ let package = Package(
             dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Agent", "APTestSupport"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: ["APModel", "Agent", "HotplugEngine", "Sysfs", "Trace", "APTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "TraceTests", dependencies: ["APModel", "Trace"], swiftSettings: strictSettings),
         .testTarget(name: "SysfsTests", dependencies: ["APModel", "Sysfs", "APTestSupport"], swiftSettings: strictSettings),
         .testTarget(

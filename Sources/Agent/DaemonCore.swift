@@ -91,8 +91,9 @@ public struct DaemonCore {
         return decisions
     }
 
-    /// Reads back every mdev's `matrix`, `guest_matrix` and `control_domains` and
-    /// the host configuration masks, and feeds those that changed since the last read.
+    /// Reads back every mdev's `matrix`, `guest_matrix` and `control_domains`, the
+    /// host configuration masks and the `status` of the engine's guest probes
+    /// (``Engine/guestProbes``), and feeds those that changed since the last read.
     public mutating func observe() -> [Decision] {
         var decisions: [Decision] = []
         for (path, value) in readBack() where lastRead[path] != value {
@@ -123,6 +124,7 @@ public struct DaemonCore {
                 read("\(matrix)/\(name)/\(attribute)")
             }
         }
+        for apqn in engine.guestProbes { read(String(APDevice.queue(apqn).devpath.dropFirst()) + "/status") }
         return values
     }
 }

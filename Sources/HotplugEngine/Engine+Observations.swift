@@ -256,7 +256,10 @@ extension Engine {
         return blockerUpdate(uuid, seq: seq)
     }
 
-    /// vfio_ap's queue `status`: `in use` means a guest holds the owning mdev.
+    /// vfio_ap's queue `status` (kernel-ap.md §4.12): `in use` means a guest holds
+    /// the owning mdev; `assigned` for a queue in the guest configuration means no
+    /// guest does, which ends an unnamed guest's hold (named guests are ended by
+    /// their own detach notification).
     private mutating func queueStatusObserved(_ apqn: APQN, _ text: String, seq: UInt64) -> [Decision] {
         switch text {
         case "in use":
@@ -266,7 +269,11 @@ extension Engine {
             guard !mdevs[uuid]!.guest.isAttached else { return [] }
             mdevs[uuid]!.guest = .unknown
             return raiseBlocker(uuid, seq: seq)
-        case "assigned", "unassigned":
+        case "assigned":
+            // Not 'in use' although in the guest configuration: no guest holds the mdev.
+            guard let uuid = owner(of: apqn), mdevs[uuid]!.guest == .unknown, mdevs[uuid]!.shadow.contains(apqn) else { return [] }
+            return guestDetached(uuid, seq: seq)
+        case "unassigned":
             return []
         default:
             return [anomaly(seq, "queue \(apqn) status reads '\(text)', expected assigned, unassigned or in use", apqns: [apqn])]

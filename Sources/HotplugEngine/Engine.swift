@@ -62,6 +62,18 @@ public struct Engine: Sendable {
         }
     }
 
+    /// One queue per mdev whose vfio_ap `status` tells whether an unnamed guest
+    /// holds it: the first APQN of the guest configuration of every mdev that no
+    /// named guest holds. The shell reads these with its other read-backs, so a
+    /// guest started without the libvirt hook still raises its migration blocker.
+    public var guestProbes: [APQN] {
+        mdevs.records.compactMap { record in
+            guard record.guest.name == nil, let adapter = record.shadow.adapters.first,
+                  let domain = record.shadow.domains.first else { return nil }
+            return APQN(adapter: adapter, domain: domain)
+        }
+    }
+
     // MARK: Shared helpers
 
     func anomaly(_ seq: UInt64, _ cause: String, mdev: MdevUUID? = nil, apqns: [APQN] = []) -> Decision {

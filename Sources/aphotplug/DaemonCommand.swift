@@ -94,7 +94,8 @@ struct DaemonCommand: AsyncParsableCommand {
             arrived meanwhile, then reports sd_notify READY=1 (when NOTIFY_SOCKET is set) and follows \
             live uevents. After each burst settles (100 ms quiet) and every --poll-interval it reads back \
             every mdev's matrix, guest_matrix and control_domains and the host configuration masks. \
-            Lost events (ENOBUFS, a COMPLETECOUNT gap) cause a rescan and a resync decision.
+            Lost events (ENOBUFS, a COMPLETECOUNT gap, a SEQNUM gap inside a settled AP bus burst) cause a \
+            rescan and a resync decision.
 
             With --mode enforce the daemon also reads mdevctl's definitions (<mdevctl-dir>/matrix/<uuid>, \
             at startup and with every read-back) and assigns the desired adapters, domains and control \
@@ -248,10 +249,12 @@ struct DaemonRunner {
 
         let pollInterval = Duration.milliseconds(Int64(options.pollInterval * 1000))
         var unsettled = false
+        var gaps = SeqnumGapDetector()
         var lastEvent = ContinuousClock.now
         var lastRead = ContinuousClock.now
 
         func settle() {
+            if let gap = gaps.settle() { rescan(gap.description + " (udevd or the kernel dropped them?)") }
             if realizer != nil {
                 for decision in lockedOut { assignmentQueue.yield(decision) }
                 lockedOut = []
@@ -264,6 +267,7 @@ struct DaemonRunner {
         }
         func rescan(_ why: String) {
             StandardStream.log("\(why): rescanning \(options.sysfsRoot)")
+            gaps = SeqnumGapDetector()
             do {
                 handle(try core.scan())
             } catch {
@@ -276,6 +280,7 @@ struct DaemonRunner {
         inputLoop: for await input in inputs {
             switch input {
             case .udev(.uevent(let uevent)):
+                gaps.record(uevent)
                 let decisions = core.uevent(uevent)
                 handle(decisions)
                 unsettled = true

@@ -65,6 +65,37 @@ struct DaemonLifecycleEndToEndTests {
         #expect(try await harness.stop() == ChildProcess.Termination(status: 0, bySignal: false))
     }
 
+    @Test("a SEQNUM hole inside an AP burst causes a rescan: resync, and the lost unbind is found")
+    func seqnumGapResyncs() async throws {
+        let harness = try await DaemonHarness()
+        // A burst: 04.0007 bound, then 04.0006 unbound (lost, seq 601), then 05.0006 changed.
+        try harness.testbed.setDriver(of: APDevice.queue(APQN(adapter: 4, domain: 7)).devpath, to: "vfio_ap")
+        _ = try harness.injector.send(KernelEvent.queue("bind", "04.0007", driver: "vfio_ap", seq: 600))
+        try harness.testbed.setDriver(of: APDevice.queue(APQN(adapter: 4, domain: 6)).devpath, to: nil)
+        _ = try harness.injector.send(KernelEvent.queue("change", "05.0006", extra: ["CONFIG": "1"], seq: 602))
+        let resync = try await harness.waitForDecision("resync")
+        #expect((resync["cause"] as? String)?.contains("re-read") == true)
+        let unplug = try await harness.waitForDecision("unplug-adapter")
+        #expect(unplug["adapters"] as? [String] == ["04"])
+        #expect(harness.process.standardError.contains("SEQNUM gap: 1 event(s) between 600 and 602 never arrived"))
+        #expect(try await harness.stop() == ChildProcess.Termination(status: 0, bySignal: false))
+    }
+
+    @Test("a guest started without the hook is found by polling queue status: blocker raised, then cleared")
+    func unnamedGuestFromQueueStatus() async throws {
+        let harness = try await DaemonHarness(arguments: ["--poll-interval", "0.2"])
+        let status = "devices/ap/card04/04.0006/status"
+        try harness.testbed.writeFile(status, "in use\n")
+        let raised = try await harness.waitForDecision("blocker-raised")
+        #expect(raised["mdev"] as? String == Self.mdev)
+        #expect(raised["guest"] is NSNull)
+        #expect((raised["cause"] as? String)?.contains("unnamed guest") == true)
+        try harness.testbed.writeFile(status, "assigned\n")
+        let cleared = try await harness.waitForDecision("blocker-cleared")
+        #expect(cleared["mdev"] as? String == Self.mdev)
+        #expect(try await harness.stop() == ChildProcess.Termination(status: 0, bySignal: false))
+    }
+
     @Test("--log-target text prints one readable line per decision")
     func textOutput() async throws {
         let harness = try await DaemonHarness(arguments: ["--log-target", "text"])

@@ -136,6 +136,15 @@ import Testing
         #expect(raised.map(\.kind) == [.blockerRaised])
         #expect(raised[0].guest == nil)
         #expect(raised[0].mdev == Self.b)
+        // The probes: one queue of each guest configuration that no named guest holds.
+        #expect(engine.guestProbes.map(\.description) == ["05.0004", "05.0047"])
+        // 'assigned' for a queue of the guest configuration: the unnamed guest is gone.
+        #expect(engine.handle(.observed(path: "/sys/devices/ap/card05/05.00ff/status", value: "assigned\n", position: 2))
+            .map(\.kind) == [.blockerCleared])
+        // A named guest's hold ends only with its own detach notification.
+        _ = engine.handle(.guestAttached(Self.a, name: "vm1", position: 3))
+        #expect(engine.guestProbes.map(\.description) == ["05.0047"])
+        #expect(engine.handle(.observed(path: "/sys/devices/ap/card05/05.0004/status", value: "assigned\n", position: 4)) == [])
     }
 
     @Test func completeCountGapAsksForAResync() {
