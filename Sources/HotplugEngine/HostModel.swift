@@ -34,7 +34,7 @@ struct HostModel {
     /// Per adapter: domains whose queue is bound to vfio_ap and whose last reset did not fail.
     private(set) var passable = [APMask](repeating: APMask(), count: 256)
     /// Per domain: how many queue devices exist (to infer the host's domains without QCI).
-    private var domainQueueCount = [Int32](repeating: 0, count: 256)
+    private(set) var domainQueueCount = [Int32](repeating: 0, count: 256)
     /// Domains that have at least one queue device.
     private(set) var domainsWithQueues = APMask()
     /// The card devices.
@@ -148,4 +148,29 @@ struct HostModel {
     /// An empty host: no devices, default masks (everything host-owned),
     /// configuration inferred from the devices that appear.
     init() {}
+
+    /// Rebuilds a model from its persisted parts (``Engine/encode(to:)``). The
+    /// per-adapter masks and per-domain counts are derived from the queue table
+    /// exactly as the mutations keep them, so they are not persisted.
+    init(
+        driverNames: [String], queues: [QueueSlot], cards: [APID: CardSlot], configuration: APMatrix?,
+        apmask: APMask, aqmask: APMask, maxAdapterID: Int, maxDomainID: Int
+    ) {
+        self.driverNames = driverNames
+        self.queues = queues
+        for (id, card) in cards { setCard(id, card) }
+        self.configuration = configuration
+        self.apmask = apmask
+        self.aqmask = aqmask
+        self.maxAdapterID = maxAdapterID
+        self.maxDomainID = maxDomainID
+        for index in queues.indices where queues[index].present {
+            let adapter = index >> 8, domain = UInt8(truncatingIfNeeded: index)
+            queueDomains[adapter].insert(domain)
+            domainQueueCount[Int(domain)] += 1
+            domainsWithQueues.insert(domain)
+            let slot = queues[index]
+            if slot.driver == Self.vfioDriver && !slot.resetFailed { passable[adapter].insert(domain) }
+        }
+    }
 }
