@@ -2,7 +2,8 @@ import Dispatch
 internal import Glibc
 
 /// `<state-dir>/control.sock`: an `AF_UNIX` datagram socket (mode 0600) on which
-/// the daemon receives guest notifications, one JSON trace record per datagram:
+/// the daemon receives guest notifications and the uevents `aphotplug handle`
+/// forwards, one JSON trace record per datagram (``ControlMessage``):
 /// `{"type":"guest","action":"attach","mdev":"<uuid>","name":"vm1"}`.
 ///
 /// The datagrams arrive as an `AsyncStream` of their texts, read by a

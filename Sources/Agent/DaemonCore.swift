@@ -13,6 +13,12 @@ import Trace
 /// Read-backs are deduplicated here: an attribute is fed (and recorded) only
 /// when its content differs from the last read, and every scan re-seeds the
 /// last reads (just before it reads the tree), so polling an idle host feeds nothing.
+/// Uevents are deduplicated by SEQNUM (``SeqnumWindow``): the daemon hears an
+/// event both from its monitor and from `aphotplug handle`, and udev may run
+/// `handle` twice for one event.
+///
+/// A ``Checkpoint`` carries everything but the tree from one process to the
+/// next (`aphotplug handle`, ``EngineStateFile``).
 ///
 /// - Important: One task owns a `DaemonCore`; it is not `Sendable` on purpose.
 public struct DaemonCore {
@@ -23,6 +29,8 @@ public struct DaemonCore {
     public var recorder: ((TraceRecord) -> Void)?
     private var position: UInt64 = 0
     private var lastRead: [String: String] = [:]
+    /// SEQNUMs of the uevents fed recently.
+    private var handledSeqnums = SeqnumWindow()
     /// The definition files as last fed, by UUID (enforce and dry-run modes).
     private var lastDefinitions: [MdevUUID: String] = [:]
     /// Counts from the last snapshot, for sd_notify's STATUS.
@@ -32,6 +40,45 @@ public struct DaemonCore {
     public init(tree: DirectorySysfsTree, recorder: ((TraceRecord) -> Void)? = nil) {
         self.tree = tree
         self.recorder = recorder
+    }
+
+    /// What a later process needs to continue where this one stopped.
+    public struct Checkpoint {
+        public var engine: Engine
+        /// The position of the last fed event.
+        public var position: UInt64
+        /// The read-back values last fed, by logical path.
+        public var lastRead: [String: String]
+        public var handledSeqnums: SeqnumWindow
+
+        public init(engine: Engine, position: UInt64, lastRead: [String: String], handledSeqnums: SeqnumWindow) {
+            self.engine = engine
+            self.position = position
+            self.lastRead = lastRead
+            self.handledSeqnums = handledSeqnums
+        }
+    }
+
+    /// A core that continues from `checkpoint` on `tree`.
+    public init(tree: DirectorySysfsTree, restoring checkpoint: Checkpoint) {
+        self.tree = tree
+        engine = checkpoint.engine
+        position = checkpoint.position
+        lastRead = checkpoint.lastRead
+        handledSeqnums = checkpoint.handledSeqnums
+    }
+
+    /// The state to persist (the counts and the recorder are not part of it).
+    public var checkpoint: Checkpoint {
+        Checkpoint(engine: engine, position: position, lastRead: lastRead, handledSeqnums: handledSeqnums)
+    }
+
+    /// Notes `uevent`'s SEQNUM as handled without feeding it: the scan that
+    /// `aphotplug handle` makes when it has no saved state already shows what
+    /// the event did. Returns false when it was handled before.
+    public mutating func markHandled(_ uevent: Uevent) -> Bool {
+        guard let seqnum = uevent.seqnum else { return true }
+        return handledSeqnums.insert(seqnum)
     }
 
     /// Scans the tree (coldplug, or a resync after lost events) and feeds the snapshot.
@@ -56,8 +103,10 @@ public struct DaemonCore {
         return engine.handle(.snapshot(snapshot, guests: guests, position: position))
     }
 
-    /// Feeds one uevent as received.
-    public mutating func uevent(_ uevent: Uevent) -> [Decision] {
+    /// Feeds one uevent as received; nil (and nothing fed) when an event with
+    /// its SEQNUM was fed before.
+    public mutating func uevent(_ uevent: Uevent) -> [Decision]? {
+        guard markHandled(uevent) else { return nil }
         recorder?(.uevent(uevent))
         position += 1
         return engine.handle(.uevent(uevent, position: position))
@@ -94,9 +143,12 @@ public struct DaemonCore {
     /// Reads back every mdev's `matrix`, `guest_matrix` and `control_domains`, the
     /// host configuration masks and the `status` of the engine's guest probes
     /// (``Engine/guestProbes``), and feeds those that changed since the last read.
-    public mutating func observe() -> [Decision] {
+    ///
+    /// - Parameter mdevs: read back only these mdevs (`aphotplug handle` reads
+    ///   those an event can have changed, ``Engine/mdevsAffected(by:)``); nil: all.
+    public mutating func observe(only mdevs: Set<MdevUUID>? = nil) -> [Decision] {
         var decisions: [Decision] = []
-        for (path, value) in readBack() where lastRead[path] != value {
+        for (path, value) in readBack(only: mdevs) where lastRead[path] != value {
             lastRead[path] = value
             recorder?(.observe(path: path, value: value))
             position += 1
@@ -109,7 +161,7 @@ public struct DaemonCore {
     /// the order they are fed: the host configuration masks, then per mdev (in UUID order)
     /// its assignment before its guest configuration, so that a `guest_matrix` that follows
     /// a new assignment is compared with the prediction for that assignment.
-    private func readBack() -> [(path: String, value: String)] {
+    private func readBack(only mdevs: Set<MdevUUID>? = nil) -> [(path: String, value: String)] {
         var values: [(path: String, value: String)] = []
         func read(_ relative: String) {
             if let value = try? tree.readAttribute(relative) { values.append(("/sys/" + relative, value)) }
@@ -119,7 +171,8 @@ public struct DaemonCore {
         }
         let matrix = "devices/vfio_ap/matrix"
         let names = (try? tree.listDirectory(matrix)) ?? []
-        for name in names.sorted() where MdevUUID(name) != nil {
+        for name in names.sorted() {
+            guard let uuid = MdevUUID(name), mdevs?.contains(uuid) ?? true else { continue }
             for attribute in ["matrix", "control_domains", "guest_matrix"] {
                 read("\(matrix)/\(name)/\(attribute)")
             }

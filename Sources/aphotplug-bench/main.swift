@@ -8,7 +8,9 @@ import Trace
 /// Benchmarks of aphotplug (design.md "Performance targets"). Each benchmark
 /// runs several times and reports the median; build with `-c release`:
 ///
-///     swift run -c release aphotplug-bench [engine] [replay] [--runs N]
+///     swift run -c release aphotplug-bench [engine] [replay] [handle] [--runs N]
+///
+/// `handle` spawns the release `aphotplug`; build it first (`swift build -c release`).
 let arguments = CommandLine.arguments.dropFirst()
 let runs = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[arguments.index(after: $0)]) } ?? 7
 let selection = Set(arguments.filter { !$0.hasPrefix("-") && Int($0) == nil })
@@ -84,4 +86,9 @@ if selected("replay") {
     }
     report("replay: udevadm text of the apmask flip (\(text.count / 1_000_000) MB, \(lines) bytes of decisions)",
            events: flipEvents.count, seconds: seconds, target: "≥ 250,000 events/s")
+}
+
+if selected("handle") {
+    // One process per event: 21 runs unless --runs says otherwise.
+    HandleBenchmark.run(runs: arguments.contains("--runs") ? runs : 21, flip: flip)
 }

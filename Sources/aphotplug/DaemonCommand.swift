@@ -108,7 +108,8 @@ struct DaemonCommand: AsyncParsableCommand {
             Decisions go to standard output (--log-target json|text) or to journald with MESSAGE_ID and \
             APHOTPLUG_* fields (--log-target journal). <state-dir>/state.json holds the \
             current model (aphotplug status); <state-dir>/control.sock (mode 0600) receives guest \
-            notifications (aphotplug guest, aphotplug hook libvirt). SIGTERM or SIGINT stop it with exit 0.
+            notifications (aphotplug guest, aphotplug hook libvirt) and the uevents aphotplug handle forwards \
+            (an event heard both there and from the monitor counts once, by SEQNUM). SIGTERM or SIGINT stop it with exit 0.
             """
     )
 
@@ -150,7 +151,7 @@ struct DaemonRunner {
             StandardStream.log("NOTIFY_SOCKET: \(error); not notifying systemd")
             notifier = try SystemdNotifier(environment: [:])
         }
-        let reporter = DecisionSink(options: options)
+        let reporter = DecisionSink(target: options.effectiveLogTarget, journalSocket: options.journalSocket)
         var recorder: TraceRecordFile?
         if let recordPath {
             guard let file = TraceRecordFile(path: recordPath) else {
@@ -265,6 +266,15 @@ struct DaemonRunner {
             unsettled = false
             lastRead = .now
         }
+        /// A uevent from the monitor or forwarded by `aphotplug handle`; the second of the two is ignored.
+        func feed(_ uevent: Uevent) {
+            gaps.record(uevent)
+            guard let decisions = core.uevent(uevent) else { return }
+            handle(decisions)
+            unsettled = true
+            lastEvent = .now
+            if decisions.contains(where: { $0.kind == .resync }) { rescan("events were lost") }
+        }
         func rescan(_ why: String) {
             StandardStream.log("\(why): rescanning \(options.sysfsRoot)")
             gaps = SeqnumGapDetector()
@@ -280,12 +290,7 @@ struct DaemonRunner {
         inputLoop: for await input in inputs {
             switch input {
             case .udev(.uevent(let uevent)):
-                gaps.record(uevent)
-                let decisions = core.uevent(uevent)
-                handle(decisions)
-                unsettled = true
-                lastEvent = .now
-                if decisions.contains(where: { $0.kind == .resync }) { rescan("events were lost") }
+                feed(uevent)
             case .udev(.overflow):
                 rescan("the monitor's receive buffer overflowed (ENOBUFS)")
             case .udev(.receiveFailed(let error)):
@@ -312,13 +317,16 @@ struct DaemonRunner {
                 // Read back at once: the kernel may have plugged what was just assigned.
                 if options.mode == .enforce && !outcome.writes.isEmpty { handle(core.observe()) }
             case .control(let message):
-                guard let record = GuestMessage.parse(message) else {
-                    StandardStream.log("control socket: ignored a message that is not a guest record: \(message.prefix(200))")
-                    continue inputLoop
+                switch ControlMessage(parsing: message) {
+                case .guest(let record)?:
+                    handle(core.guest(record))
+                    unsettled = true
+                    lastEvent = .now
+                case .uevent(let uevent)?:
+                    feed(uevent)
+                case nil:
+                    StandardStream.log("control socket: ignored a message that is not a guest or uevent record: \(message.prefix(200))")
                 }
-                handle(core.guest(record))
-                unsettled = true
-                lastEvent = .now
             case .signal(let signal):
                 try? notifier.stopping(status: "stopping on signal \(signal)")
                 settle()
@@ -330,15 +338,6 @@ struct DaemonRunner {
         for producer in producers { producer.cancel() }
         control?.close()
         recorder?.close()
-    }
-}
-
-/// Parses a control-socket message: one guest trace record.
-enum GuestMessage {
-    static func parse(_ message: String) -> GuestRecord? {
-        guard let entries = try? TraceReader.read(Array(message.utf8), fileName: "control.sock"),
-              entries.count == 1, case .guest(let record) = entries[0].record else { return nil }
-        return record
     }
 }
 
@@ -366,12 +365,18 @@ final class TraceRecordFile {
 /// sysexits(3) failures of the agent's commands, with the reason on standard error.
 enum AgentExit {
     enum Status: Int32 {
+        /// EX_USAGE: the command was called wrongly (e.g. `handle` without a uevent).
+        case usage = 64
         /// EX_NOINPUT: the sysfs root or a state file cannot be read.
         case noInput = 66
         /// EX_UNAVAILABLE: a service (libudev, the daemon) is not available.
         case unavailable = 69
         /// EX_CANTCREAT: an output file cannot be created.
         case cannotCreate = 73
+        /// EX_IOERR: a socket or file could not be written.
+        case ioError = 74
+        /// EX_TEMPFAIL: try again later (a lock stayed busy).
+        case temporaryFailure = 75
     }
 
     static func failure(_ status: Status, _ message: String) -> ExitCode {
@@ -386,13 +391,12 @@ final class DecisionSink {
     private let lines: DecisionReporter
     private var journal: JournalReporter?
 
-    init(options: DaemonOptions) {
-        let target = options.effectiveLogTarget
+    init(target: DaemonOptions.LogTargetOption, journalSocket: String) {
         switch target {
         case .json, .journal: lines = DecisionReporter(target: .json)
         case .text: lines = DecisionReporter(target: .text)
         }
-        journal = target == .journal ? JournalReporter(socketPath: options.journalSocket) : nil
+        journal = target == .journal ? JournalReporter(socketPath: journalSocket) : nil
     }
 
     func report(_ decisions: [Decision]) {

@@ -1,7 +1,6 @@
 import APModel
 import Agent
 import ArgumentParser
-import Trace
 
 /// `aphotplug guest attach|detach`: tells the running daemon that a guest took or released an mdev.
 struct GuestCommand: ParsableCommand {
@@ -38,7 +37,7 @@ struct GuestCommand: ParsableCommand {
     func run() throws {
         let record = GuestRecord(action: action == .attach ? .attach : .detach, mdev: MdevUUID(mdev)!, name: name)
         do {
-            try ControlClient.send(JSONLinesWriter.line(.guest(record)), stateDirectory: stateDir)
+            try ControlClient.send(ControlMessage.guest(record).text, stateDirectory: stateDir)
         } catch {
             if error.daemonAbsent {
                 throw AgentExit.failure(.unavailable, "aphotplug daemon is not running (\(error)); the \(action.rawValue) was not delivered")

@@ -72,7 +72,7 @@ struct LibvirtHookCommand: ParsableCommand {
         let stateDirectory = ProcessInfo.processInfo.environment["APHOTPLUG_STATE_DIR"] ?? "/run/aphotplug"
         for notification in notifications {
             do {
-                try ControlClient.send(JSONLinesWriter.line(.guest(notification)), stateDirectory: stateDirectory)
+                try ControlClient.send(ControlMessage.guest(notification).text, stateDirectory: stateDirectory)
             } catch {
                 StandardError.write("aphotplug hook libvirt: cannot notify the daemon (\(error)); printed instead\n")
                 print(JSONLinesWriter.line(.guest(notification)), terminator: "")
