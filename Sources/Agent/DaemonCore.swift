@@ -49,12 +49,18 @@ public struct DaemonCore {
         public var position: UInt64
         /// The read-back values last fed, by logical path.
         public var lastRead: [String: String]
+        /// The definition files last fed, by UUID.
+        public var lastDefinitions: [MdevUUID: String]
         public var handledSeqnums: SeqnumWindow
 
-        public init(engine: Engine, position: UInt64, lastRead: [String: String], handledSeqnums: SeqnumWindow) {
+        public init(
+            engine: Engine, position: UInt64, lastRead: [String: String], lastDefinitions: [MdevUUID: String],
+            handledSeqnums: SeqnumWindow
+        ) {
             self.engine = engine
             self.position = position
             self.lastRead = lastRead
+            self.lastDefinitions = lastDefinitions
             self.handledSeqnums = handledSeqnums
         }
     }
@@ -65,12 +71,15 @@ public struct DaemonCore {
         engine = checkpoint.engine
         position = checkpoint.position
         lastRead = checkpoint.lastRead
+        lastDefinitions = checkpoint.lastDefinitions
         handledSeqnums = checkpoint.handledSeqnums
     }
 
     /// The state to persist (the counts and the recorder are not part of it).
     public var checkpoint: Checkpoint {
-        Checkpoint(engine: engine, position: position, lastRead: lastRead, handledSeqnums: handledSeqnums)
+        Checkpoint(
+            engine: engine, position: position, lastRead: lastRead, lastDefinitions: lastDefinitions,
+            handledSeqnums: handledSeqnums)
     }
 
     /// Notes `uevent`'s SEQNUM as handled without feeding it: the scan that
@@ -138,6 +147,14 @@ public struct DaemonCore {
         }
         lastDefinitions = contents
         return decisions
+    }
+
+    /// Forgets that `uuid`'s definition was fed, so that the next ``definitions(_:)``
+    /// feeds it again and the engine plans its assignment anew: for an `assign`
+    /// that could not be written (the s390 AP configuration lock stayed busy) when
+    /// no later read-back will ask for it again (`aphotplug handle` exits).
+    public mutating func forgetDefinition(of uuid: MdevUUID) {
+        lastDefinitions[uuid] = nil
     }
 
     /// Reads back every mdev's `matrix`, `guest_matrix` and `control_domains`, the

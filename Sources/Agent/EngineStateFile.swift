@@ -1,3 +1,4 @@
+import APModel
 internal import Glibc
 import HotplugEngine
 
@@ -7,8 +8,8 @@ import HotplugEngine
 ///
 /// Written atomically (a temporary file in the same directory, `fsync(2)`,
 /// `rename(2)`), mode 0600. Layout: the magic `APHS`, the format version
-/// (varint), the position, the handled SEQNUMs, the last read-backs, then the
-/// engine (``Engine/encode(to:)``, with its own magic and version).
+/// (varint), the position, the handled SEQNUMs, the last read-backs, the
+/// last definition files, then the engine (``Engine/encode(to:)``, with its own magic and version).
 public enum EngineStateFile {
     public static let name = "engine.state"
     /// The version ``encode(_:)`` writes and ``decode(_:)`` reads.
@@ -32,6 +33,11 @@ public enum EngineStateFile {
             encoder.string(path)
             encoder.string(checkpoint.lastRead[path]!)
         }
+        encoder.varint(UInt64(checkpoint.lastDefinitions.count))
+        for uuid in checkpoint.lastDefinitions.keys.sorted() {
+            encoder.uuid(uuid)
+            encoder.string(checkpoint.lastDefinitions[uuid]!)
+        }
         checkpoint.engine.encode(to: &encoder)
         return encoder.bytes
     }
@@ -50,10 +56,16 @@ public enum EngineStateFile {
             let path = try decoder.string("last_read[\(index)].path")
             lastRead[path] = try decoder.string("last_read[\(index)].value")
         }
+        var lastDefinitions: [MdevUUID: String] = [:]
+        for index in 0..<(try decoder.count("last_definitions", minimumSize: 38)) {
+            let uuid = try decoder.uuid("last_definitions[\(index)].uuid")
+            lastDefinitions[uuid] = try decoder.string("last_definitions[\(index)].content")
+        }
         let engine = try Engine(decoding: &decoder)
         try decoder.expectEnd("end")
         return DaemonCore.Checkpoint(
-            engine: engine, position: position, lastRead: lastRead, handledSeqnums: SeqnumWindow(seqnums: seqnums))
+            engine: engine, position: position, lastRead: lastRead, lastDefinitions: lastDefinitions,
+            handledSeqnums: SeqnumWindow(seqnums: seqnums))
     }
 
     // MARK: File

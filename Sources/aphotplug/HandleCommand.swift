@@ -7,7 +7,7 @@ import Sysfs
 
 /// `aphotplug handle`: one uevent from udev's environment, for hosts that run
 /// `71-aphotplug-handle.rules` instead of the daemon.
-struct HandleCommand: ParsableCommand {
+struct HandleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "handle",
         abstract: "Handle one uevent from the udev environment (RUN program of 71-aphotplug-handle.rules).",
@@ -25,8 +25,11 @@ struct HandleCommand: ParsableCommand {
             instead; that scan already shows the event. An event whose SEQNUM was handled recently \
             (udev ran handle twice for it) is ignored.
 
-            handle only observes and reports (the daemon's --mode observe): it never writes sysfs. \
-            Use aphotplug daemon --mode enforce to assign what mdevctl definitions ask for.
+            --mode enforce and --mode dry-run work as for the daemon: the mdevctl definitions are read \
+            with every event, and what they ask for and the kernel accepts is assigned (ap_config or \
+            assign_* under s390apconfig.lock, then read back) or, in dry-run, reported on standard error. \
+            handle waits for s390apconfig.lock only about 3 s (other udev workers wait for handle.lock \
+            meanwhile); an assignment that found it busy is asked for again at the next event.
 
             Exit status: 0 handled, forwarded or a duplicate; 64 no event in the environment; 66 \
             --sysfs-root cannot be read; 73 the state files cannot be written; 74 the daemon's socket \
@@ -54,11 +57,25 @@ struct HandleCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds to wait for handle.lock.", valueName: "seconds"))
     var lockTimeout: Double = 30
 
+    @Option(help: """
+        observe: report and verify only. enforce: also assign what the mdevctl definitions ask for \
+        as soon as the kernel accepts it. dry-run: report those writes on standard error instead.
+        """)
+    var mode: DaemonOptions.ModeOption = .observe
+
+    @Option(help: ArgumentHelp(
+        "mdevctl's configuration directory; definitions are <dir>/matrix/<uuid> (enforce and dry-run).",
+        valueName: "dir"))
+    var mdevctlDir = MdevctlDirectory.defaultPath
+
+    @Option(help: ArgumentHelp("s390-tools' AP configuration lock file.", visibility: .hidden))
+    var lockFile = S390APConfigLock.defaultPath
+
     func validate() throws {
         guard lockTimeout >= 0, lockTimeout.isFinite else { throw ValidationError("--lock-timeout must be a number of seconds") }
     }
 
-    func run() throws {
+    func run() async throws {
         let uevent: Uevent
         do {
             uevent = try UeventEnvironment.uevent(from: ProcessInfo.processInfo.environment)
@@ -73,21 +90,43 @@ struct HandleCommand: ParsableCommand {
         } catch {
             // No daemon: handle it here.
         }
-        try StandaloneHandler(
+        var realizer: MatrixRealizer?
+        if let realizerMode = mode.realizerMode {
+            do {
+                realizer = MatrixRealizer(
+                    mode: realizerMode, tree: try DirectorySysfsTree(root: sysfsRoot),
+                    writer: try DirectorySysfsWriter(root: sysfsRoot),
+                    lock: S390APConfigLock(path: lockFile, retries: StandaloneHandler.s390LockRetries))
+            } catch {
+                throw AgentExit.failure(.noInput, "handle: --sysfs-root \(sysfsRoot): \(error)")
+            }
+        }
+        try await StandaloneHandler(
             sysfsRoot: sysfsRoot, stateDir: stateDir, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)),
-            reporter: DecisionSink(target: logTarget, journalSocket: journalSocket)
+            reporter: DecisionSink(target: logTarget, journalSocket: journalSocket),
+            definitions: realizer == nil ? nil : MdevctlDirectory(path: mdevctlDir), realizer: realizer
         ).handle(uevent)
     }
 }
 
-/// `aphotplug handle` without a daemon: restore, feed, read back, report, save.
+/// `aphotplug handle` without a daemon: restore, feed, read back, report,
+/// realize (enforce, dry-run), save.
 struct StandaloneHandler {
+    /// Retries of s390apconfig.lock (30–33 ms apart, about 3 s), instead of the
+    /// daemon's 100 s: udev workers queue behind handle.lock meanwhile.
+    static let s390LockRetries = 100
+    /// Rounds of assign, read back, assign again, as the daemon's loop would run them.
+    static let realizeRounds = 4
+
     let sysfsRoot: String
     let stateDir: String
     let lockTimeout: Duration
     let reporter: DecisionSink
+    /// The mdevctl definitions to feed (enforce and dry-run), nil in observe mode.
+    let definitions: MdevctlDirectory?
+    let realizer: MatrixRealizer?
 
-    func handle(_ uevent: Uevent) throws {
+    func handle(_ uevent: Uevent) async throws {
         if let error = StateFile.prepareDirectory(stateDir) {
             throw AgentExit.failure(.cannotCreate, "handle: --state-dir \(stateDir): \(String(cString: strerror(error)))")
         }
@@ -127,14 +166,43 @@ struct StandaloneHandler {
             StandardStream.log("handle: events were lost; rescanning \(sysfsRoot)")
             decisions += try scan(&core, uevent)
         }
+        if let definitions { decisions += core.definitions(definitions.read()) }
         decisions += core.observe(only: Set(core.engine.mdevsAffected(by: uevent)))
         reporter.report(decisions)
+        if let realizer { await realize(decisions, with: realizer, &core) }
 
         if let failure = EngineStateFile.write(core.checkpoint, in: stateDir) {
             throw AgentExit.failure(.cannotCreate, "handle: cannot save the engine state: \(failure)")
         }
         if let error = StateFile.write(core.engine.finalStateJSON, in: stateDir) {
             throw AgentExit.failure(.cannotCreate, "handle: cannot write \(StateFile.path(in: stateDir)): \(String(cString: strerror(error)))")
+        }
+    }
+
+    /// Carries out the `assign` decisions as the daemon does: logs each write,
+    /// reports failures, reads the mdev back after writes (enforce) and carries
+    /// out the assignments that the read-back brings. An assignment that found
+    /// s390apconfig.lock busy is asked for again at the next event.
+    private func realize(_ decisions: [Decision], with realizer: MatrixRealizer, _ core: inout DaemonCore) async {
+        let verb = realizer.mode == .enforce ? "wrote" : "dry run: would write"
+        var pending = decisions.filter { $0.kind == .assign }
+        for _ in 0..<Self.realizeRounds where !pending.isEmpty {
+            var next: [Decision] = []
+            for decision in pending {
+                let outcome = await realizer.realize(decision)
+                for write in outcome.writes {
+                    StandardStream.log("\(verb) /sys/\(write.path): \(write.value.trimmingCharacters(in: .newlines))")
+                }
+                if let failure = outcome.failure { reporter.report([failure]) }
+                guard let mdev = decision.mdev else { continue }
+                if outcome.lockWasBusy { core.forgetDefinition(of: mdev) }
+                if realizer.mode == .enforce && !outcome.writes.isEmpty {
+                    let readBack = core.observe(only: [mdev])
+                    reporter.report(readBack)
+                    next += readBack.filter { $0.kind == .assign }
+                }
+            }
+            pending = next
         }
     }
 

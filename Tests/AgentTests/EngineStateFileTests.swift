@@ -11,6 +11,7 @@ import Testing
         _ = engine.handle(.snapshot(.passthroughHost(adapters: [4, 5], domains: [6, 7]), guests: [:], position: 1))
         return DaemonCore.Checkpoint(
             engine: engine, position: 17, lastRead: ["/sys/bus/ap/ap_adapter_mask": "0x0c00\n", "/sys/x": ""],
+            lastDefinitions: [MdevUUID("0b5e7a3c-6e8d-4a63-9a5c-1f4c2b8e9d10")!: #"{"start":"auto"}"#],
             handledSeqnums: SeqnumWindow(seqnums: [5, 9, 4]))
     }
 
@@ -19,6 +20,7 @@ import Testing
         let decoded = try EngineStateFile.decode(bytes)
         #expect(decoded.position == 17)
         #expect(decoded.lastRead == Self.checkpoint().lastRead)
+        #expect(decoded.lastDefinitions == Self.checkpoint().lastDefinitions)
         #expect(decoded.handledSeqnums.seqnums == [5, 9, 4])
         #expect(decoded.engine.finalStateJSON == Self.checkpoint().engine.finalStateJSON)
         #expect(EngineStateFile.encode(decoded) == bytes)

@@ -23,10 +23,12 @@ struct HandleEndToEndTests {
     }
 
     /// Starts `aphotplug handle --log-target json` with `environment`.
-    static func start(_ environment: [String: String], sysfsRoot: String, stateDir: String) throws -> (Process, Pipe, Pipe) {
+    static func start(
+        _ environment: [String: String], sysfsRoot: String, stateDir: String, arguments: [String] = []
+    ) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try BuiltExecutable.path(named: "aphotplug"))
-        process.arguments = ["handle", "--log-target", "json", "--sysfs-root", sysfsRoot, "--state-dir", stateDir]
+        process.arguments = ["handle", "--log-target", "json", "--sysfs-root", sysfsRoot, "--state-dir", stateDir] + arguments
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -57,8 +59,8 @@ struct HandleEndToEndTests {
         finish(try start(environment, sysfsRoot: sysfsRoot, stateDir: stateDir))
     }
 
-    static func handle(_ event: Uevent, testbed: UmockdevTestbed, stateDir: String) throws -> Run {
-        try handle(environment(event), sysfsRoot: testbed.sysRoot, stateDir: stateDir)
+    static func handle(_ event: Uevent, testbed: UmockdevTestbed, stateDir: String, arguments: [String] = []) throws -> Run {
+        finish(try start(environment(event), sysfsRoot: testbed.sysRoot, stateDir: stateDir, arguments: arguments))
     }
 
     /// Unbinds or re-binds 04.0006 in the tree as the kernel does, `guest_matrix` included
@@ -196,6 +198,42 @@ struct HandleEndToEndTests {
         #expect(checkpoint.handledSeqnums.seqnums.sorted() == (1_000...1_016).map { UInt64($0) })
         #expect(try Self.shadow(in: stateDir) == [])
         #expect(!FileManager.default.fileExists(atPath: EngineStateFile.path(in: stateDir) + ".tmp"))
+    }
+
+    @Test("--mode enforce assigns what the definition asks for, once; --mode dry-run only says what it would write",
+          arguments: ["enforce", "dry-run"])
+    func enforce(mode: String) throws {
+        var host = HostSnapshot.standard
+        host.queues[1].driver = "vfio_ap"  // 04.0007
+        let testbed = try UmockdevTestbed()
+        try testbed.write(host)
+        let stateDir = testbed.root + "/state"
+        let mdevctl = testbed.root + "/mdevctl"
+        try FileManager.default.createDirectory(atPath: mdevctl + "/matrix", withIntermediateDirectories: true)
+        try DaemonEnforceEndToEndTests.definition.write(toFile: mdevctl + "/matrix/" + Self.mdev, atomically: true, encoding: .utf8)
+        let lock = testbed.root + "/s390apconfig.lock"
+        let arguments = ["--mode", mode, "--mdevctl-dir", mdevctl, "--lock-file", lock]
+        let apConfig = "devices/vfio_ap/matrix/\(Self.mdev)/ap_config"
+        let before = try testbed.readFile(apConfig)
+
+        let first = try Self.handle(KernelEvent.queue("bind", "04.0007", driver: "vfio_ap", seq: 500), testbed: testbed,
+                                    stateDir: stateDir, arguments: arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        let assign = try #require(first.decisions.first { $0["kind"] as? String == "assign" }, "\(first.stdout)")
+        #expect(assign["domains"] as? [String] == ["0007"])
+        #expect(assign["control_domains"] as? [String] == ["0006"])
+        let written = APMatrix([4], [6, 7], control: [6]).apConfigText
+        let verb = mode == "enforce" ? "wrote" : "dry run: would write"
+        #expect(first.stderr.contains("\(verb) /sys/\(apConfig): \(written.trimmingCharacters(in: .newlines))"), "\(first.stderr)")
+        #expect(try testbed.readFile(apConfig) == (mode == "enforce" ? written : before))
+        #expect(!FileManager.default.fileExists(atPath: lock))
+
+        // The assignment is asked for once, not again with the next event.
+        let second = try Self.handle(KernelEvent.queue("change", "04.0007", extra: ["CONFIG": "1"], seq: 501), testbed: testbed,
+                                     stateDir: stateDir, arguments: arguments)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout == "")
+        #expect(second.stderr == "")
     }
 
     @Test("with the daemon running: handle forwards and writes nothing; the daemon decides once per SEQNUM")
