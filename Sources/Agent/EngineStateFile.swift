@@ -8,7 +8,7 @@ import HotplugEngine
 ///
 /// Written atomically (a temporary file in the same directory, `fsync(2)`,
 /// `rename(2)`), mode 0600. Layout: the magic `APHS`, the format version
-/// (varint), the position, the handled SEQNUMs, the last read-backs, the
+/// (varint), the boot ID it was saved in, the position, the handled SEQNUMs, the last read-backs, the
 /// last definition files, then the engine (``Engine/encode(to:)``, with its own magic and version).
 public enum EngineStateFile {
     public static let name = "engine.state"
@@ -21,10 +21,12 @@ public enum EngineStateFile {
 
     // MARK: Codec
 
-    public static func encode(_ checkpoint: DaemonCore.Checkpoint) -> [UInt8] {
+    /// The file's bytes for `checkpoint`, saved during boot `bootID`.
+    public static func encode(_ checkpoint: DaemonCore.Checkpoint, bootID: String) -> [UInt8] {
         var encoder = PersistedEncoder()
         encoder.raw(magic)
         encoder.varint(version)
+        encoder.string(bootID)
         encoder.varint(checkpoint.position)
         encoder.varint(UInt64(checkpoint.handledSeqnums.seqnums.count))
         for seqnum in checkpoint.handledSeqnums.seqnums { encoder.varint(seqnum) }
@@ -42,12 +44,15 @@ public enum EngineStateFile {
         return encoder.bytes
     }
 
+    /// The checkpoint in `bytes` and the boot ID it was saved in.
+    ///
     /// - Throws: ``PersistedStateError`` naming the field and offset that are wrong.
-    public static func decode(_ bytes: [UInt8]) throws(PersistedStateError) -> DaemonCore.Checkpoint {
+    public static func decode(_ bytes: [UInt8]) throws(PersistedStateError) -> (checkpoint: DaemonCore.Checkpoint, bootID: String) {
         var decoder = PersistedDecoder(bytes)
         try decoder.raw(magic, "magic")
         let found = try decoder.varint("version")
         guard found == version else { throw decoder.error(.versionMismatch(found: found, expected: version), "version") }
+        let bootID = try decoder.string("boot_id")
         let position = try decoder.varint("position")
         var seqnums: [UInt64] = []
         for _ in 0..<(try decoder.count("handled_seqnums")) { seqnums.append(try decoder.varint("handled_seqnums")) }
@@ -63,9 +68,10 @@ public enum EngineStateFile {
         }
         let engine = try Engine(decoding: &decoder)
         try decoder.expectEnd("end")
-        return DaemonCore.Checkpoint(
+        let checkpoint = DaemonCore.Checkpoint(
             engine: engine, position: position, lastRead: lastRead, lastDefinitions: lastDefinitions,
             handledSeqnums: SeqnumWindow(seqnums: seqnums))
+        return (checkpoint, bootID)
     }
 
     // MARK: File
@@ -73,13 +79,16 @@ public enum EngineStateFile {
     /// What reading the file found.
     public enum Reading {
         case restored(DaemonCore.Checkpoint)
-        /// No file: the first event since boot (or since `--state-dir` was emptied).
+        /// No file: the first event since boot (or since `--state-dir` was emptied,
+        /// or since the daemon started: ``discard(in:)``).
         case missing
         /// The file cannot be used; `reason` says why (errno text or ``PersistedStateError``).
         case unusable(reason: String)
     }
 
-    public static func read(in stateDirectory: String) -> Reading {
+    /// Reads the file; a file saved during another boot is unusable (SEQNUMs
+    /// restart at boot, and the host may have changed).
+    public static func read(in stateDirectory: String, bootID: String) -> Reading {
         let path = path(in: stateDirectory)
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -96,20 +105,40 @@ public enum EngineStateFile {
             bytes += chunk[..<count]
         }
         do {
-            return .restored(try decode(bytes))
+            let (checkpoint, savedBootID) = try decode(bytes)
+            guard savedBootID == bootID else { return .unusable(reason: "\(path): saved during another boot (\(savedBootID))") }
+            return .restored(checkpoint)
         } catch {
             return .unusable(reason: "\(path): \(error)")
         }
     }
 
-    /// Replaces the file with `checkpoint`; returns a reason on failure (the old file stays then).
+    /// Removes the file. The daemon does this when it starts: from then on it
+    /// handles the events, so the file would fall behind the host.
+    public static func discard(in stateDirectory: String) {
+        unlink(path(in: stateDirectory))
+    }
+
+    /// The kernel's ID of this boot (`/proc/sys/kernel/random/boot_id`), "" when unreadable.
+    public static func currentBootID() -> String {
+        let descriptor = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return "" }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        guard count > 0 else { return "" }
+        return String(decoding: buffer[..<count], as: UTF8.self).trimmingTrailingNewlines
+    }
+
+    /// Replaces the file with `checkpoint`, saved during boot `bootID`; returns a
+    /// reason on failure (the old file stays then).
     @discardableResult
-    public static func write(_ checkpoint: DaemonCore.Checkpoint, in stateDirectory: String) -> String? {
+    public static func write(_ checkpoint: DaemonCore.Checkpoint, bootID: String, in stateDirectory: String) -> String? {
         let final = path(in: stateDirectory)
         let temporary = final + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return "\(temporary): \(errnoText(errno))" }
-        let bytes = encode(checkpoint)
+        let bytes = encode(checkpoint, bootID: bootID)
         var failure: Int32?
         bytes.withUnsafeBytes { buffer in
             var offset = 0
@@ -129,5 +158,14 @@ public enum EngineStateFile {
         guard let failure else { return nil }
         unlink(temporary)
         return "\(final): \(errnoText(failure))"
+    }
+}
+
+extension String {
+    /// The text without trailing newlines.
+    fileprivate var trimmingTrailingNewlines: String {
+        var text = Substring(self)
+        while text.hasSuffix("\n") { text = text.dropLast() }
+        return String(text)
     }
 }

@@ -67,9 +67,9 @@ enum HandleBenchmark {
 
         let bytes = Array((try? Data(contentsOf: URL(fileURLWithPath: EngineStateFile.path(in: stateDir)))) ?? Data())
         var checkpoint: DaemonCore.Checkpoint?
-        let decode = medianOf(runs) { checkpoint = try? EngineStateFile.decode(bytes) }
+        let decode = medianOf(runs) { checkpoint = try? EngineStateFile.decode(bytes).checkpoint }
         guard let checkpoint else { fatalError("engine.state written by aphotplug handle does not decode") }
-        let encode = medianOf(runs) { _ = EngineStateFile.encode(checkpoint) }
+        let encode = medianOf(runs) { _ = EngineStateFile.encode(checkpoint, bootID: EngineStateFile.currentBootID()) }
 
         let verdict = median < target ? "met" : "NOT met"
         print("handle: one unbind/bind event, saved state, process start included: median \(milliseconds(median)) ms, "

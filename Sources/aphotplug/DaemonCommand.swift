@@ -160,6 +160,8 @@ struct DaemonRunner {
             recorder = file
         }
 
+        // aphotplug handle's saved engine would fall behind while the daemon handles the events.
+        EngineStateFile.discard(in: options.stateDir)
         if let error = StateFile.prepareDirectory(options.stateDir) {
             StandardStream.log("--state-dir \(options.stateDir): \(String(cString: strerror(error))); no state file, no control socket")
         }

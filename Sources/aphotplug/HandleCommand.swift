@@ -146,7 +146,8 @@ struct StandaloneHandler {
 
         var decisions: [Decision] = []
         var core: DaemonCore
-        switch EngineStateFile.read(in: stateDir) {
+        let bootID = EngineStateFile.currentBootID()
+        switch EngineStateFile.read(in: stateDir, bootID: bootID) {
         case .restored(let checkpoint):
             core = DaemonCore(tree: tree, restoring: checkpoint)
             guard let fed = core.uevent(uevent) else {
@@ -171,7 +172,7 @@ struct StandaloneHandler {
         reporter.report(decisions)
         if let realizer { await realize(decisions, with: realizer, &core) }
 
-        if let failure = EngineStateFile.write(core.checkpoint, in: stateDir) {
+        if let failure = EngineStateFile.write(core.checkpoint, bootID: bootID, in: stateDir) {
             throw AgentExit.failure(.cannotCreate, "handle: cannot save the engine state: \(failure)")
         }
         if let error = StateFile.write(core.engine.finalStateJSON, in: stateDir) {

@@ -72,7 +72,7 @@ struct HandleEndToEndTests {
 
     static func checkpoint(in stateDir: String) throws -> DaemonCore.Checkpoint {
         let data = try Data(contentsOf: URL(fileURLWithPath: EngineStateFile.path(in: stateDir)))
-        return try EngineStateFile.decode(Array(data))
+        return try EngineStateFile.decode(Array(data)).checkpoint
     }
 
     static func shadow(in stateDir: String, mdev: String = mdev) throws -> [String] {
@@ -236,9 +236,15 @@ struct HandleEndToEndTests {
         #expect(second.stderr == "")
     }
 
-    @Test("with the daemon running: handle forwards and writes nothing; the daemon decides once per SEQNUM")
+    @Test("with the daemon running: handle forwards and writes nothing; the daemon decides once per SEQNUM, discards engine.state")
     func daemonPresent() async throws {
-        let harness = try await DaemonHarness()
+        // A state saved by handle before the daemon started would fall behind: the daemon discards it.
+        let testbed = try UmockdevTestbed()
+        try testbed.write(HostSnapshot.standard)
+        let stale = try Self.handle(KernelEvent.busRoot(["INITSCAN": "done"], seq: 5), testbed: testbed, stateDir: testbed.root + "/state")
+        #expect(stale.status == 0)
+        #expect(FileManager.default.fileExists(atPath: EngineStateFile.path(in: testbed.root + "/state")))
+        let harness = try await DaemonHarness(testbed: testbed)
         try harness.testbed.setDriver(of: Self.queue, to: nil)
         let unbind = KernelEvent.queue("unbind", "04.0006", seq: 300)
         let clock = ContinuousClock()
