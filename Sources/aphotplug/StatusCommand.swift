@@ -8,7 +8,8 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show every mdev's guest, assigned and passed-through APQNs, withheld adapters and blocker.",
         discussion: """
-            Reads <state-dir>/state.json, which aphotplug daemon replaces after every burst of events. \
+            Reads <state-dir>/state.json, which aphotplug daemon replaces after every burst of events \
+            (aphotplug handle after every event). \
             Exit status: 0 shown; 66 no readable state file (is the daemon running?); 65 the file is malformed.
             """
     )
