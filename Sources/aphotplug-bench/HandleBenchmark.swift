@@ -65,6 +65,10 @@ enum HandleBenchmark {
         let median = samples[samples.count / 2]
         let p90 = samples[min(samples.count - 1, Int((Double(samples.count) * 0.9).rounded(.up)) - 1)]
 
+        // The floor: the same binary doing nothing but start and exit.
+        var starts = (0..<runs).map { _ in clock.measure { Spawn.run(binary, arguments: ["--version"], environment: [:]) } }
+        starts.sort()
+
         let bytes = Array((try? Data(contentsOf: URL(fileURLWithPath: EngineStateFile.path(in: stateDir)))) ?? Data())
         var checkpoint: DaemonCore.Checkpoint?
         let decode = medianOf(runs) { checkpoint = try? EngineStateFile.decode(bytes).checkpoint }
@@ -74,6 +78,7 @@ enum HandleBenchmark {
         let verdict = median < target ? "met" : "NOT met"
         print("handle: one unbind/bind event, saved state, process start included: median \(milliseconds(median)) ms, "
               + "p90 \(milliseconds(p90)) ms over \(runs) runs (target < \(milliseconds(target)) ms: \(verdict))")
+        print("aphotplug --version (process start and exit alone): median \(milliseconds(starts[starts.count / 2])) ms")
         print("handle: first event without saved state (full scan of 65,536 queues): median \(milliseconds(scans.sorted()[1])) ms of 3")
         print("engine.state: \(bytes.count) bytes; encode \(microseconds(encode)) µs, decode \(microseconds(decode)) µs (median in-process)")
     }
