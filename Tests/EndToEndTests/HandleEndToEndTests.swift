@@ -266,4 +266,16 @@ struct HandleEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: EngineStateFile.path(in: harness.stateDir)))
         #expect(try await harness.stop() == ChildProcess.Termination(status: 0, bySignal: false))
     }
+
+    @Test("a daemon killed with SIGKILL leaves control.sock behind; handle finds nobody listening and runs standalone")
+    func staleSocket() async throws {
+        let harness = try await DaemonHarness()
+        #expect(try await harness.stop(signal: SIGKILL) == ChildProcess.Termination(status: SIGKILL, bySignal: true))
+        #expect(FileManager.default.fileExists(atPath: ControlSocket.path(in: harness.stateDir)))
+        try Self.setQueueBound(false, harness.testbed)
+        let run = try Self.handle(KernelEvent.queue("unbind", "04.0006", seq: 300), testbed: harness.testbed, stateDir: harness.stateDir)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.decisions.map { $0["kind"] as? String } == ["withhold"], "\(run.stdout)")
+        #expect(try Self.checkpoint(in: harness.stateDir).handledSeqnums.seqnums == [300])
+    }
 }
