@@ -42,8 +42,7 @@ struct GuestCommand: ParsableCommand {
             if error.daemonAbsent {
                 throw AgentExit.failure(.unavailable, "aphotplug daemon is not running (\(error)); the \(action.rawValue) was not delivered")
             }
-            StandardStream.log("cannot notify the daemon: \(error)")
-            throw ExitCode(74)
+            throw AgentExit.failure(.ioError, "cannot notify the daemon: \(error)")
         }
     }
 }
