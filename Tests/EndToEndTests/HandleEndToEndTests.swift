@@ -22,13 +22,13 @@ struct HandleEndToEndTests {
         return environment
     }
 
-    /// Starts `aphotplug handle --log-target json` with `environment`.
+    /// Starts `aphotplug handle` with `environment` (and `--log-target json` unless `arguments` say otherwise).
     static func start(
-        _ environment: [String: String], sysfsRoot: String, stateDir: String, arguments: [String] = []
+        _ environment: [String: String], sysfsRoot: String, stateDir: String, arguments: [String] = ["--log-target", "json"]
     ) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try BuiltExecutable.path(named: "aphotplug"))
-        process.arguments = ["handle", "--log-target", "json", "--sysfs-root", sysfsRoot, "--state-dir", stateDir] + arguments
+        process.arguments = ["handle", "--sysfs-root", sysfsRoot, "--state-dir", stateDir] + arguments
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -59,7 +59,9 @@ struct HandleEndToEndTests {
         finish(try start(environment, sysfsRoot: sysfsRoot, stateDir: stateDir))
     }
 
-    static func handle(_ event: Uevent, testbed: UmockdevTestbed, stateDir: String, arguments: [String] = []) throws -> Run {
+    static func handle(
+        _ event: Uevent, testbed: UmockdevTestbed, stateDir: String, arguments: [String] = ["--log-target", "json"]
+    ) throws -> Run {
         finish(try start(environment(event), sysfsRoot: testbed.sysRoot, stateDir: stateDir, arguments: arguments))
     }
 
@@ -212,7 +214,7 @@ struct HandleEndToEndTests {
         try FileManager.default.createDirectory(atPath: mdevctl + "/matrix", withIntermediateDirectories: true)
         try DaemonEnforceEndToEndTests.definition.write(toFile: mdevctl + "/matrix/" + Self.mdev, atomically: true, encoding: .utf8)
         let lock = testbed.root + "/s390apconfig.lock"
-        let arguments = ["--mode", mode, "--mdevctl-dir", mdevctl, "--lock-file", lock]
+        let arguments = ["--log-target", "json", "--mode", mode, "--mdevctl-dir", mdevctl, "--lock-file", lock]
         let apConfig = "devices/vfio_ap/matrix/\(Self.mdev)/ap_config"
         let before = try testbed.readFile(apConfig)
 
@@ -277,5 +279,20 @@ struct HandleEndToEndTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.decisions.map { $0["kind"] as? String } == ["withhold"], "\(run.stdout)")
         #expect(try Self.checkpoint(in: harness.stateDir).handledSeqnums.seqnums == [300])
+    }
+
+    @Test("by default decisions go to the journal (udev shows a RUN program's output to nobody)")
+    func journalByDefault() throws {
+        let testbed = try UmockdevTestbed()
+        try testbed.write(HostSnapshot.standard)
+        let receiver = try DatagramReceiver(path: testbed.root + "/journal.sock")
+        try Self.setQueueBound(false, testbed)
+        let run = try Self.handle(KernelEvent.queue("unbind", "04.0006", seq: 70), testbed: testbed, stateDir: testbed.root + "/state",
+                                  arguments: ["--journal-socket", receiver.notifySocket])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "")
+        let datagram = try #require(receiver.receive())
+        #expect(datagram.contains("APHOTPLUG_KIND=withhold\n"), "\(datagram)")
+        #expect(datagram.contains("APHOTPLUG_MDEV=\(Self.mdev)\n"))
     }
 }
