@@ -20,8 +20,9 @@ struct HandleCommand: AsyncParsableCommand {
             (concurrent udev workers run one at a time), handle restores the engine from \
             <state-dir>/engine.state, feeds it the event, reads back the mdevs the event can affect, \
             reports the decisions, and saves engine.state and state.json (aphotplug status). Without \
-            engine.state (first event since boot) or when it cannot be used, it scans --sysfs-root \
-            instead; that scan already shows the event. An event whose SEQNUM was handled recently \
+            engine.state (first event since boot; the daemon removes it when it starts) or when it cannot \
+            be used (another format, saved during another boot), it scans --sysfs-root instead; that \
+            scan already shows the event. An event whose SEQNUM was handled recently \
             (udev ran handle twice for it) is ignored.
 
             --mode enforce and --mode dry-run work as for the daemon: the mdevctl definitions are read \
