@@ -155,7 +155,7 @@ struct DaemonRunner {
         var recorder: TraceRecordFile?
         if let recordPath {
             guard let file = TraceRecordFile(path: recordPath) else {
-                throw AgentExit.failure(.cannotCreate, "\(recordPath): cannot create the trace file: \(String(cString: strerror(errno)))")
+                throw CommandExit.failure(.cannotCreate, "\(recordPath): cannot create the trace file: \(String(cString: strerror(errno)))")
             }
             recorder = file
         }
@@ -178,14 +178,14 @@ struct DaemonRunner {
                 source: options.source.source, subsystems: UdevSubsystem.hotplugRelevant,
                 receiveBufferSize: options.receiveBuffer))
         } catch {
-            throw AgentExit.failure(.unavailable, "cannot arm the udev monitor: \(error)")
+            throw CommandExit.failure(.unavailable, "cannot arm the udev monitor: \(error)")
         }
 
         let tree: DirectorySysfsTree
         do {
             tree = try DirectorySysfsTree(root: options.sysfsRoot)
         } catch {
-            throw AgentExit.failure(.noInput, "--sysfs-root \(options.sysfsRoot): \(error)")
+            throw CommandExit.failure(.noInput, "--sysfs-root \(options.sysfsRoot): \(error)")
         }
         var core = DaemonCore(tree: tree, recorder: recorder.map { file in { file.append($0) } })
         let definitions = MdevctlDirectory(path: options.mdevctlDir)
@@ -196,7 +196,7 @@ struct DaemonRunner {
                     mode: mode, tree: tree, writer: try DirectorySysfsWriter(root: options.sysfsRoot),
                     lock: S390APConfigLock(path: options.lockFile))
             } catch {
-                throw AgentExit.failure(.noInput, "--sysfs-root \(options.sysfsRoot): \(error)")
+                throw CommandExit.failure(.noInput, "--sysfs-root \(options.sysfsRoot): \(error)")
             }
         }
         // The realizer works in its own task, one decision at a time, so that waiting for
@@ -213,7 +213,7 @@ struct DaemonRunner {
         do {
             handle(try core.scan())
         } catch {
-            throw AgentExit.failure(.noInput, "coldplug of \(options.sysfsRoot): \(error)")
+            throw CommandExit.failure(.noInput, "coldplug of \(options.sysfsRoot): \(error)")
         }
         if realizer != nil { handle(core.definitions(definitions.read())) }
 
@@ -361,29 +361,6 @@ final class TraceRecordFile {
         guard descriptor >= 0 else { return }
         Glibc.close(descriptor)
         descriptor = -1
-    }
-}
-
-/// sysexits(3) failures of the agent's commands, with the reason on standard error.
-enum AgentExit {
-    enum Status: Int32 {
-        /// EX_USAGE: the command was called wrongly (e.g. `handle` without a uevent).
-        case usage = 64
-        /// EX_NOINPUT: the sysfs root or a state file cannot be read.
-        case noInput = 66
-        /// EX_UNAVAILABLE: a service (libudev, the daemon) is not available.
-        case unavailable = 69
-        /// EX_CANTCREAT: an output file cannot be created.
-        case cannotCreate = 73
-        /// EX_IOERR: a socket or file could not be written.
-        case ioError = 74
-        /// EX_TEMPFAIL: try again later (a lock stayed busy).
-        case temporaryFailure = 75
-    }
-
-    static func failure(_ status: Status, _ message: String) -> ExitCode {
-        StandardStream.log(message)
-        return ExitCode(status.rawValue)
     }
 }
 

@@ -49,19 +49,13 @@ struct DemoCommand: ParsableCommand {
                 }
             }
         } catch {
-            throw Self.failure(70, "demo: \(error)")
+            throw CommandExit.failure(.software, "demo: \(error)")
         }
         if !json {
             printer.line("")
             for line in style.table(result.finalState) { printer.line(line) }
         }
         printer.flush()
-    }
-
-    /// Reports on standard error; EX_SOFTWARE (70) or EX_CANTCREAT (73).
-    private static func failure(_ status: Int32, _ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data(("aphotplug: " + message + "\n").utf8))
-        return ExitCode(status)
     }
 
     private static func wantsColour() -> Bool {
@@ -76,7 +70,7 @@ struct DemoCommand: ParsableCommand {
         var template = Array((base + "/aphotplug-demo.XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard made != nil else {
-            throw Self.failure(73, "demo: cannot create a temporary directory under \(base)")
+            throw CommandExit.failure(.cannotCreate, "demo: cannot create a temporary directory under \(base)")
         }
         return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }

@@ -40,9 +40,9 @@ struct GuestCommand: ParsableCommand {
             try ControlClient.send(ControlMessage.guest(record).text, stateDirectory: stateDir)
         } catch {
             if error.daemonAbsent {
-                throw AgentExit.failure(.unavailable, "aphotplug daemon is not running (\(error)); the \(action.rawValue) was not delivered")
+                throw CommandExit.failure(.unavailable, "aphotplug daemon is not running (\(error)); the \(action.rawValue) was not delivered")
             }
-            throw AgentExit.failure(.ioError, "cannot notify the daemon: \(error)")
+            throw CommandExit.failure(.ioError, "cannot notify the daemon: \(error)")
         }
     }
 }

@@ -80,13 +80,13 @@ struct HandleCommand: AsyncParsableCommand {
         do {
             uevent = try UeventEnvironment.uevent(from: ProcessInfo.processInfo.environment)
         } catch {
-            throw AgentExit.failure(.usage, "handle: \(error)")
+            throw CommandExit.failure(.usage, "handle: \(error)")
         }
         do {
             try ControlClient.send(ControlMessage.uevent(uevent).text, stateDirectory: stateDir)
             return
         } catch where !error.daemonAbsent {
-            throw AgentExit.failure(.ioError, "handle: cannot forward the event to aphotplug daemon: \(error)")
+            throw CommandExit.failure(.ioError, "handle: cannot forward the event to aphotplug daemon: \(error)")
         } catch {
             // No daemon: handle it here.
         }
@@ -98,7 +98,7 @@ struct HandleCommand: AsyncParsableCommand {
                     writer: try DirectorySysfsWriter(root: sysfsRoot),
                     lock: S390APConfigLock(path: lockFile, retries: StandaloneHandler.s390LockRetries))
             } catch {
-                throw AgentExit.failure(.noInput, "handle: --sysfs-root \(sysfsRoot): \(error)")
+                throw CommandExit.failure(.noInput, "handle: --sysfs-root \(sysfsRoot): \(error)")
             }
         }
         try await StandaloneHandler(

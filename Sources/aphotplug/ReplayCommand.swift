@@ -69,7 +69,7 @@ struct ReplayCommand: ParsableCommand {
                 let snapshot = try SnapshotReader(tree: DirectorySysfsTree(root: sysfsRoot)).read()
                 output.print(session.start(snapshot: snapshot, guests: try guests()))
             } catch {
-                throw CommandFailure.exit(.noInput, "--sysfs-root \(sysfsRoot): \(error)")
+                throw CommandExit.failure(.noInput, "--sysfs-root \(sysfsRoot): \(error)")
             }
         } else if !guest.isEmpty {
             output.print(session.start(snapshot: HostSnapshot(), guests: try guests()))
@@ -86,14 +86,14 @@ struct ReplayCommand: ParsableCommand {
                 entries = try TraceReader.read(bytes, fileName: path == "-" ? "<stdin>" : path)
             } catch {
                 output.flush()
-                throw CommandFailure.exit(.dataError, error.description)
+                throw CommandExit.failure(.dataError, error.description)
             }
             for entry in entries {
                 do {
                     output.print(try session.replay(entry.record))
                 } catch {
                     output.flush()
-                    throw CommandFailure.exit(.dataError, "\(path):\(entry.line): snapshot record: \(error)")
+                    throw CommandExit.failure(.dataError, "\(path):\(entry.line): snapshot record: \(error)")
                 }
             }
         }
@@ -107,7 +107,7 @@ enum TraceFile {
     static func read(_ path: String) throws -> [UInt8] {
         if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure.exit(.noInput, "\(path): cannot read the trace (missing or unreadable)")
+            throw CommandExit.failure(.noInput, "\(path): cannot read the trace (missing or unreadable)")
         }
         return Array(data)
     }
@@ -130,21 +130,5 @@ struct DecisionPrinter {
         guard !buffer.isEmpty else { return }
         FileHandle.standardOutput.write(Data(buffer.utf8))
         buffer = ""
-    }
-}
-
-/// Ends a command with a sysexits(3) status after printing the reason to standard error.
-enum CommandFailure {
-    /// sysexits(3) codes used by aphotplug.
-    enum Status: Int32 {
-        /// EX_DATAERR: the input data was incorrect.
-        case dataError = 65
-        /// EX_NOINPUT: an input file did not exist or was not readable.
-        case noInput = 66
-    }
-
-    static func exit(_ status: Status, _ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data(("aphotplug: " + message + "\n").utf8))
-        return ExitCode(status.rawValue)
     }
 }

@@ -145,7 +145,7 @@ struct SimulateCommand: ParsableCommand {
                 try tree.update(from: final, touched: touched)
             }
         } catch {
-            throw Self.cannotCreate(error.description)
+            throw CommandExit.failure(.cannotCreate, error.description)
         }
         try write(UdevadmMonitorText.render(records), to: output)
         if let jsonl {
@@ -162,14 +162,14 @@ struct SimulateCommand: ParsableCommand {
             bytes = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw CommandFailure.exit(.noInput, "\(path): cannot read the script (missing or unreadable)")
+                throw CommandExit.failure(.noInput, "\(path): cannot read the script (missing or unreadable)")
             }
             bytes = data
         }
         do {
             return try Scenario(parsing: String(decoding: bytes, as: UTF8.self)).run()
         } catch {
-            throw CommandFailure.exit(.dataError, "\(path == "-" ? "<stdin>" : path):\(error.line): \(error.message)\n    \(error.text)")
+            throw CommandExit.failure(.dataError, "\(path == "-" ? "<stdin>" : path):\(error.line): \(error.message)\n    \(error.text)")
         }
     }
 
@@ -179,14 +179,8 @@ struct SimulateCommand: ParsableCommand {
             return
         }
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-            throw Self.cannotCreate("\(path): cannot write")
+            throw CommandExit.failure(.cannotCreate, "\(path): cannot write")
         }
-    }
-
-    /// EX_CANTCREAT (73): an output file or tree cannot be written.
-    private static func cannotCreate(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data(("aphotplug: " + message + "\n").utf8))
-        return ExitCode(73)
     }
 
     /// The JSON Lines record for a simulation record.

@@ -23,20 +23,20 @@ struct StandaloneHandler {
 
     func handle(_ uevent: Uevent) async throws {
         if let error = StateFile.prepareDirectory(stateDir) {
-            throw AgentExit.failure(.cannotCreate, "handle: --state-dir \(stateDir): \(String(cString: strerror(error)))")
+            throw CommandExit.failure(.cannotCreate, "handle: --state-dir \(stateDir): \(String(cString: strerror(error)))")
         }
         let lock: HandleLock
         do {
             lock = try HandleLock(stateDirectory: stateDir, timeout: lockTimeout)
         } catch {
-            throw AgentExit.failure(.temporaryFailure, "handle: \(error)")
+            throw CommandExit.failure(.temporaryFailure, "handle: \(error)")
         }
         defer { lock.release() }
         let tree: DirectorySysfsTree
         do {
             tree = try DirectorySysfsTree(root: sysfsRoot)
         } catch {
-            throw AgentExit.failure(.noInput, "handle: --sysfs-root \(sysfsRoot): \(error)")
+            throw CommandExit.failure(.noInput, "handle: --sysfs-root \(sysfsRoot): \(error)")
         }
 
         var decisions: [Decision] = []
@@ -68,10 +68,10 @@ struct StandaloneHandler {
         if let realizer { await realize(decisions, with: realizer, &core) }
 
         if let failure = EngineStateFile.write(core.checkpoint, bootID: bootID, in: stateDir) {
-            throw AgentExit.failure(.cannotCreate, "handle: cannot save the engine state: \(failure)")
+            throw CommandExit.failure(.cannotCreate, "handle: cannot save the engine state: \(failure)")
         }
         if let error = StateFile.write(core.engine.finalStateJSON, in: stateDir) {
-            throw AgentExit.failure(.cannotCreate, "handle: cannot write \(StateFile.path(in: stateDir)): \(String(cString: strerror(error)))")
+            throw CommandExit.failure(.cannotCreate, "handle: cannot write \(StateFile.path(in: stateDir)): \(String(cString: strerror(error)))")
         }
     }
 
@@ -110,7 +110,7 @@ struct StandaloneHandler {
         do {
             decisions = try core.scan()
         } catch {
-            throw AgentExit.failure(.noInput, "handle: cannot read \(sysfsRoot): \(error)")
+            throw CommandExit.failure(.noInput, "handle: cannot read \(sysfsRoot): \(error)")
         }
         _ = core.markHandled(uevent)
         return decisions

@@ -23,7 +23,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let path = StateFile.path(in: stateDir)
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw AgentExit.failure(.noInput, "\(path): no state file; is aphotplug daemon running with --state-dir \(stateDir)?")
+            throw CommandExit.failure(.noInput, "\(path): no state file; is aphotplug daemon running with --state-dir \(stateDir)?")
         }
         if json {
             FileHandle.standardOutput.write(data)
@@ -31,8 +31,7 @@ struct StatusCommand: ParsableCommand {
         }
         guard let file = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let state = file["state"] as? [String: Any], let mdevs = state["mdevs"] as? [String: Any] else {
-            FileHandle.standardError.write(Data("aphotplug: \(path): not a state file\n".utf8))
-            throw ExitCode(65)
+            throw CommandExit.failure(.dataError, "\(path): not a state file")
         }
         print(StatusTable.render(mdevs: mdevs, updated: file["updated"] as? String))
     }
