@@ -56,9 +56,11 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // setns(2) for the test support, which Swift's Glibc module does not import.
+        .target(name: "CTestSupport"),
         .target(
             name: "APTestSupport",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs"],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "CTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "APModelTests", dependencies: ["APModel", "APTestSupport"], swiftSettings: strictSettings),

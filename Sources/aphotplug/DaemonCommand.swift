@@ -122,7 +122,9 @@ struct DaemonCommand: AsyncParsableCommand {
 
 /// What the consumer task receives, in arrival order.
 enum DaemonInput: Sendable {
-    case udev(UdevMonitorEvent)
+    case uevent(Uevent)
+    /// Events were lost (why, for the log): rescan.
+    case eventsLost(String)
     /// Everything queued during the coldplug scan has been read.
     case backlogDrained
     case tick
@@ -218,9 +220,9 @@ struct DaemonRunner {
         var producers: [Task<Void, Never>] = []
         producers.append(Task {
             var iterator = monitor.makeAsyncIterator()
-            while let event = iterator.nextAvailable() { continuation.yield(.udev(event)) }
+            while let event = iterator.nextAvailable() { continuation.yield(.received(event, from: &iterator)) }
             continuation.yield(.backlogDrained)
-            while let event = await iterator.next() { continuation.yield(.udev(event)) }
+            while let event = await iterator.next() { continuation.yield(.received(event, from: &iterator)) }
         })
         producers.append(Task {
             while !Task.isCancelled {
@@ -279,17 +281,15 @@ struct DaemonRunner {
 
         inputLoop: for await input in inputs {
             switch input {
-            case .udev(.uevent(let uevent)):
+            case .uevent(let uevent):
                 gaps.record(uevent)
                 let decisions = core.uevent(uevent)
                 handle(decisions)
                 unsettled = true
                 lastEvent = .now
                 if decisions.contains(where: { $0.kind == .resync }) { rescan("events were lost") }
-            case .udev(.overflow):
-                rescan("the monitor's receive buffer overflowed (ENOBUFS)")
-            case .udev(.receiveFailed(let error)):
-                rescan("receiving a uevent failed (\(error))")
+            case .eventsLost(let why):
+                rescan(why)
             case .backlogDrained:
                 settle()
                 let status = "following \(core.queueCount) queues, \(core.mdevCount) mdevs"
