@@ -49,9 +49,10 @@ let package = Package(
             dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "LibvirtHook", "Agent", "Udev", argumentParser],
             swiftSettings: strictSettings
         ),
+        // Benchmarks; coldplug and live run the aphotplug executable, hence the dependency.
         .executableTarget(
             name: "aphotplug-bench",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "Agent"],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "Agent", "APTestSupport", "aphotplug"],
             swiftSettings: strictSettings
         ),
 

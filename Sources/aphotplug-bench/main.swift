@@ -1,4 +1,5 @@
 import APModel
+import APTestSupport
 import Agent
 import HotplugEngine
 import Simulator
@@ -8,21 +9,21 @@ import Trace
 /// Benchmarks of aphotplug (design.md "Performance targets"). Each benchmark
 /// runs several times and reports the median; build with `-c release`:
 ///
-///     swift run -c release aphotplug-bench [engine] [replay] [--runs N]
+///     swift run -c release aphotplug-bench [engine] [replay] [coldplug] [live] [--runs N]
+///
+/// No name runs them all. `--runs` defaults to 7 (engine, replay) and 5 (coldplug).
+/// coldplug and live write the full-scale tree to /dev/shm once and run the release
+/// `aphotplug` built next to this executable; live needs umockdev.
 let arguments = CommandLine.arguments.dropFirst()
-let runs = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[arguments.index(after: $0)]) } ?? 7
+let explicitRuns = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[arguments.index(after: $0)]) }
+let runs = explicitRuns ?? 7
 let selection = Set(arguments.filter { !$0.hasPrefix("-") && Int($0) == nil })
 func selected(_ name: String) -> Bool { selection.isEmpty || selection.contains(name) }
+print("machine: \(Machine.description)")
 
 /// Runs `body` `runs` times and returns the median duration in seconds.
 func median(_ body: () -> Void) -> Double {
-    var samples: [Double] = []
-    for _ in 0..<runs {
-        let elapsed = ContinuousClock().measure(body)
-        samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    }
-    samples.sort()
-    return samples[samples.count / 2]
+    median(of: (0..<runs).map { _ in seconds(ContinuousClock().measure(body)) })
 }
 
 func report(_ name: String, events: Int, seconds: Double, target: String) {
@@ -84,4 +85,15 @@ if selected("replay") {
     }
     report("replay: udevadm text of the apmask flip (\(text.count / 1_000_000) MB, \(lines) bytes of decisions)",
            events: flipEvents.count, seconds: seconds, target: "≥ 250,000 events/s")
+}
+
+if selected("coldplug") || selected("live") {
+    do {
+        let daemon = try BuiltExecutable.path(named: "aphotplug")
+        let host = try FullScaleTestbed(flip: flip)
+        if selected("coldplug") { try ColdplugBenchmark.run(on: host, daemon: daemon, runs: explicitRuns ?? 5) }
+        if selected("live") { try LiveBenchmark.run(on: host, daemon: daemon) }
+    } catch {
+        fatalError("benchmark failed: \(error)")
+    }
 }

@@ -263,7 +263,9 @@ struct DaemonRunner {
                 handle(core.definitions(definitions.read()))
             }
             handle(core.observe())
-            StateFile.write(core.engine.finalStateJSON, in: options.stateDir)
+            StateFile.write(
+                core.engine.finalStateJSON,
+                counters: StateFile.Counters(uevents: core.ueventCount, rescans: core.scanCount - 1), in: options.stateDir)
             unsettled = false
             lastRead = .now
         }

@@ -102,6 +102,7 @@ struct DaemonOverflowEndToEndTests {
             (try? harness.stateText()) == newTruth
         }
         #expect(try harness.stateText() == newTruth)
+        #expect(try harness.stateFile()["rescans"] as? Int == 1)
         #expect(!harness.decisions.contains { ["anomaly", "divergence"].contains($0["kind"] as? String) },
                 "\(harness.process.outputLines.suffix(20))")
 

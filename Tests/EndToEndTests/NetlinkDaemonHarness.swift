@@ -58,11 +58,15 @@ final class NetlinkDaemonHarness {
         return try MonitorHarness.object(line)
     }
 
+    /// The state file's top-level object.
+    func stateFile() throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: stateDir + "/state.json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
     /// The state file's `state` object, with sorted keys, as text.
     func stateText() throws -> String {
-        let data = try Data(contentsOf: URL(fileURLWithPath: stateDir + "/state.json"))
-        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        return try Self.canonical(try #require(object["state"]))
+        try Self.canonical(try #require(try stateFile()["state"]))
     }
 
     /// What a fresh reading of the fake sysfs gives: `aphotplug replay --final-state`

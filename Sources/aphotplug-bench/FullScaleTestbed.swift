@@ -1,0 +1,33 @@
+import APTestSupport
+import Glibc
+import Simulator
+
+/// The full-scale host of ``FullScaleFlip`` (256 × 256 = 65,536 queues) written once as
+/// a sysfs tree into an umockdev testbed, on tmpfs (`/dev/shm`) when writable, never in
+/// the repository. The coldplug benchmark reads `<testbed>/sys` directly; the live
+/// benchmark runs the daemon on it under umockdev. Removed when released.
+final class FullScaleTestbed {
+    let flip: FullScaleFlip
+    let testbed: UmockdevTestbed
+    private(set) var tree: SimulatedSysfsTree
+
+    init(flip: FullScaleFlip) throws {
+        self.flip = flip
+        testbed = try UmockdevTestbed(in: access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : nil)
+        let start = ContinuousClock.now
+        tree = try SimulatedSysfsTree(root: testbed.sysRoot, kernel: flip.initial)
+        print("tree: \(flip.initial.queueIDs.count) queues written to \(testbed.sysRoot) in \(milliseconds(ContinuousClock.now - start)) ms")
+    }
+
+    /// A fresh directory `<testbed>/<name>` for a benchmark's own files (outside `sys`).
+    func workDirectory(_ name: String) throws -> String {
+        let path = testbed.root + "/" + name
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw BenchError("mkdir \(path): \(String(cString: strerror(errno)))") }
+        return path
+    }
+
+    /// Rewrites the tree to the host after the flip (what the kernel shows once it is done).
+    func applyFlip() throws {
+        try tree.update(from: flip.final, touched: flip.touched)
+    }
+}

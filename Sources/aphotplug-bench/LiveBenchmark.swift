@@ -1,0 +1,99 @@
+import APModel
+import APTestSupport
+import Foundation
+import Glibc
+import Simulator
+
+/// design.md: "Live: the same 131,072-event burst through libudev under umockdev with
+/// zero lost events and the final decision within 1 s of the last event; resident
+/// memory under 40 MiB at full scale."
+///
+/// Runs the release daemon under umockdev's preload on the full-scale tree, rewrites
+/// the tree to the host after the flip (as the kernel would show it), then injects the
+/// flip's uevents with blocking sends (a full socket queue makes the sender wait, so the
+/// send rate is the rate the daemon reads at). Events received are the `uevents` count
+/// of the daemon's state file, which it writes once the burst has settled (100 ms quiet);
+/// the final decision's time is when the decision file last grew.
+enum LiveBenchmark {
+    static func run(on host: FullScaleTestbed, daemon: String) throws {
+        let work = try host.workDirectory("live")
+        let decisionsPath = work + "/decisions.jsonl", statePath = work + "/state/state.json"
+        let listener = try NotifyListener(path: work + "/notify")
+        var environment = ProcessInfo.processInfo.environment
+        environment["LD_PRELOAD"] = try UmockdevPreload.require()
+        environment["UMOCKDEV_DIR"] = host.testbed.root
+        environment["NOTIFY_SOCKET"] = listener.path
+        environment["JOURNAL_STREAM"] = nil
+        print("live: machine \(Machine.description)")
+        let start = ContinuousClock.now
+        let program = try SpawnedProgram(
+            daemon, ["daemon", "--state-dir", work + "/state", "--log-target", "json", "--poll-interval", "3600"],
+            environment: environment, output: decisionsPath, error: work + "/daemon.err")
+        guard listener.waitForReady(timeout: .seconds(300)) else {
+            throw BenchError("the daemon sent no READY=1 within 300 s: \(ColdplugBenchmark.contents(work + "/daemon.err"))")
+        }
+        let coldplug = ContinuousClock.now - start
+        let readyPeak = program.peakResidentKiB ?? 0
+
+        try host.applyFlip()
+        let events = host.flip.uevents
+        let lastSeqnum = events.last?.seqnum ?? 0
+        let injector = try UeventInjector(testbed: host.testbed, sendTimeout: .seconds(30))
+        let sendStart = ContinuousClock.now
+        try injector.send(events)
+        let sendEnd = ContinuousClock.now
+
+        var size = fileSize(decisionsPath)
+        var lastGrowth: ContinuousClock.Instant?
+        var received = 0
+        var rescans = 0
+        while true {
+            let now = ContinuousClock.now
+            let current = fileSize(decisionsPath)
+            if current != size {
+                size = current
+                lastGrowth = now
+            }
+            if let counters = stateCounters(statePath), counters.uevents >= events.count {
+                (received, rescans) = counters
+                break
+            }
+            guard now - sendEnd < .seconds(120) else {
+                throw BenchError("the state file did not show \(events.count) uevents within 120 s of the last send")
+            }
+            usleep(2000)
+        }
+        let settled = ContinuousClock.now
+        let peak = program.peakResidentKiB ?? 0
+        program.send(SIGTERM)
+        let status = program.wait()
+        guard status == 0 else { throw BenchError("the daemon exited with \(status) on SIGTERM") }
+
+        let decisions = ColdplugBenchmark.contents(decisionsPath).split(separator: "\n")
+        let finalDecision = decisions.last.map(String.init) ?? ""
+        let finalSeq = (try? JSONSerialization.jsonObject(with: Data(finalDecision.utf8)) as? [String: Any])?["seq"] as? Int
+        let sendSeconds = seconds(sendEnd - sendStart)
+        print("live: \(events.count) uevents injected under umockdev into the release daemon (coldplug there: \(milliseconds(coldplug)) ms, VmHWM at READY \(readyPeak / 1024) MiB)")
+        print("  sent in \(milliseconds(sendSeconds)) ms: \(Int(Double(events.count) / sendSeconds)) events/s (blocking sends: the daemon's read rate)")
+        print("  received \(received), lost \(events.count - received), rescans \(rescans) (target: zero lost)")
+        let latency = lastGrowth.map { "\(milliseconds($0 - sendEnd)) ms after the last event was sent" }
+            ?? "before the last send returned"
+        print("  final decision (seq \(finalSeq.map(String.init) ?? "?"); last event SEQNUM \(lastSeqnum)): \(latency) (target ≤ 1 s); \(decisions.count) decisions in all")
+        print("  state file settled \(milliseconds(settled - sendEnd)) ms after the last event (includes the 100 ms settle delay)")
+        print("  daemon peak RSS (VmHWM): \(String(format: "%.1f", Double(peak) / 1024)) MiB (target < 40 MiB)")
+        print("  load average after: \(Machine.loadAverage)")
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    /// `uevents` and `rescans` of the state file, nil until it exists.
+    static func stateCounters(_ path: String) -> (uevents: Int, rescans: Int)? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let uevents = object["uevents"] as? Int, let rescans = object["rescans"] as? Int else { return nil }
+        return (uevents, rescans)
+    }
+}
