@@ -17,7 +17,7 @@ enum ColdplugBenchmark {
         .appendingPathComponent("tools/coldplug-floor.c").path
 
     static func run(on host: FullScaleTestbed, daemon: String, runs: Int) throws {
-        let work = try host.workDirectory("coldplug")
+        let work = try makeWorkDirectory(host.testbed.root + "/coldplug")
         let sysRoot = host.testbed.sysRoot
         let floor = work + "/coldplug-floor"
         let compiler = try SpawnedProgram(

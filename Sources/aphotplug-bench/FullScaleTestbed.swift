@@ -11,19 +11,15 @@ final class FullScaleTestbed {
     let testbed: UmockdevTestbed
     private(set) var tree: SimulatedSysfsTree
 
+    /// Where benchmark testbeds go: tmpfs (`/dev/shm`) when writable, else `UmockdevTestbed`'s default.
+    static let base: String? = access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : nil
+
     init(flip: FullScaleFlip) throws {
         self.flip = flip
-        testbed = try UmockdevTestbed(in: access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : nil)
+        testbed = try UmockdevTestbed(in: Self.base)
         let start = ContinuousClock.now
         tree = try SimulatedSysfsTree(root: testbed.sysRoot, kernel: flip.initial)
         print("tree: \(flip.initial.queueIDs.count) queues written to \(testbed.sysRoot) in \(milliseconds(ContinuousClock.now - start)) ms")
-    }
-
-    /// A fresh directory `<testbed>/<name>` for a benchmark's own files (outside `sys`).
-    func workDirectory(_ name: String) throws -> String {
-        let path = testbed.root + "/" + name
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw BenchError("mkdir \(path): \(String(cString: strerror(errno)))") }
-        return path
     }
 
     /// Rewrites the tree to the host after the flip (what the kernel shows once it is done).

@@ -8,23 +8,28 @@ import Simulator
 /// zero lost events and the final decision within 1 s of the last event; resident
 /// memory under 40 MiB at full scale."
 ///
-/// Runs the release daemon under umockdev's preload on the full-scale tree, rewrites
-/// the tree to the host after the flip (as the kernel would show it), then injects the
-/// flip's uevents with blocking sends (a full socket queue makes the sender wait, so the
-/// send rate is the rate the daemon reads at). Events received are the `uevents` count
-/// of the daemon's state file, which it writes once the burst has settled (100 ms quiet);
-/// the final decision's time is when the decision file last grew.
+/// Runs the release daemon under umockdev's preload on a full-scale testbed, makes
+/// sysfs show the host after the burst (as the kernel would), then injects the burst
+/// with blocking sends (a full socket queue makes the sender wait, so the send rate is
+/// the rate the daemon reads at). Events received are the `uevents` count of the
+/// daemon's state file, which it writes once the burst has settled (100 ms quiet); the
+/// final decision's time is when the decision file last grew.
+///
+/// Two bursts: the apmask flip of design.md, which hands every queue to vfio_ap but
+/// changes no guest (its mdevs hold adapters only, see ``FullScaleFlip``), so it makes
+/// no decisions; and an unbind and rebind of every queue under 16 attached guests, whose
+/// last event plugs the last adapter back, which times the final decision.
 enum LiveBenchmark {
-    static func run(on host: FullScaleTestbed, daemon: String) throws {
-        let work = try host.workDirectory("live")
+    static func run(_ name: String, testbed: UmockdevTestbed, daemon: String, events: [Uevent], prepare: () throws -> Void) throws {
+        let work = try makeWorkDirectory(testbed.root + "/live")
         let decisionsPath = work + "/decisions.jsonl", statePath = work + "/state/state.json"
         let listener = try NotifyListener(path: work + "/notify")
         var environment = ProcessInfo.processInfo.environment
         environment["LD_PRELOAD"] = try UmockdevPreload.require()
-        environment["UMOCKDEV_DIR"] = host.testbed.root
+        environment["UMOCKDEV_DIR"] = testbed.root
         environment["NOTIFY_SOCKET"] = listener.path
         environment["JOURNAL_STREAM"] = nil
-        print("live: machine \(Machine.description)")
+        print("live, \(name): machine \(Machine.description)")
         let start = ContinuousClock.now
         let program = try SpawnedProgram(
             daemon, ["daemon", "--state-dir", work + "/state", "--log-target", "json", "--poll-interval", "3600"],
@@ -34,11 +39,11 @@ enum LiveBenchmark {
         }
         let coldplug = ContinuousClock.now - start
         let readyPeak = program.peakResidentKiB ?? 0
+        let coldplugDecisions = ColdplugBenchmark.contents(decisionsPath).split(separator: "\n").count
 
-        try host.applyFlip()
-        let events = host.flip.uevents
+        try prepare()
         let lastSeqnum = events.last?.seqnum ?? 0
-        let injector = try UeventInjector(testbed: host.testbed, sendTimeout: .seconds(30))
+        let injector = try UeventInjector(testbed: testbed, sendTimeout: .seconds(30))
         let sendStart = ContinuousClock.now
         try injector.send(events)
         let sendEnd = ContinuousClock.now
@@ -69,19 +74,32 @@ enum LiveBenchmark {
         let status = program.wait()
         guard status == 0 else { throw BenchError("the daemon exited with \(status) on SIGTERM") }
 
-        let decisions = ColdplugBenchmark.contents(decisionsPath).split(separator: "\n")
+        let decisions = ColdplugBenchmark.contents(decisionsPath).split(separator: "\n").dropFirst(coldplugDecisions)
         let finalDecision = decisions.last.map(String.init) ?? ""
         let finalSeq = (try? JSONSerialization.jsonObject(with: Data(finalDecision.utf8)) as? [String: Any])?["seq"] as? Int
         let sendSeconds = seconds(sendEnd - sendStart)
-        print("live: \(events.count) uevents injected under umockdev into the release daemon (coldplug there: \(milliseconds(coldplug)) ms, VmHWM at READY \(readyPeak / 1024) MiB)")
+        print("  \(events.count) uevents injected under umockdev into the release daemon (its coldplug there: \(milliseconds(coldplug)) ms, VmHWM at READY \(readyPeak / 1024) MiB)")
         print("  sent in \(milliseconds(sendSeconds)) ms: \(Int(Double(events.count) / sendSeconds)) events/s (blocking sends: the daemon's read rate)")
         print("  received \(received), lost \(events.count - received), rescans \(rescans) (target: zero lost)")
-        let latency = lastGrowth.map { "\(milliseconds($0 - sendEnd)) ms after the last event was sent" }
-            ?? "before the last send returned"
-        print("  final decision (seq \(finalSeq.map(String.init) ?? "?"); last event SEQNUM \(lastSeqnum)): \(latency) (target ≤ 1 s); \(decisions.count) decisions in all")
+        if let finalSeq {
+            let latency = lastGrowth.map { "\(milliseconds($0 - sendEnd)) ms after the last event was sent" }
+                ?? "before the last send returned"
+            print("  \(decisions.count) decisions; the final one (seq \(finalSeq), last event \(lastSeqnum)) \(latency) (target ≤ 1 s)")
+        } else {
+            print("  no decisions (none expected for this burst)")
+        }
         print("  state file settled \(milliseconds(settled - sendEnd)) ms after the last event (includes the 100 ms settle delay)")
         print("  daemon peak RSS (VmHWM): \(String(format: "%.1f", Double(peak) / 1024)) MiB (target < 40 MiB)")
         print("  load average after: \(Machine.loadAverage)")
+    }
+
+    /// 16 mdevs of 16 adapters × 256 domains each, every guest attached, on a kernel with
+    /// `guest_matrix` (so an unbind unplugs an adapter from a running guest).
+    static var busyHost: HostSnapshot {
+        let mdevs = EngineWorkload.busyMdevs().map {
+            HostSnapshot.Mdev(uuid: $0.uuid, assigned: $0.assigned, guestMatrix: $0.assigned, inUse: true)
+        }
+        return EngineWorkload.host(driver: "vfio_ap", mdevs: mdevs)
     }
 
     static func fileSize(_ path: String) -> Int {
@@ -96,4 +114,10 @@ enum LiveBenchmark {
               let uevents = object["uevents"] as? Int, let rescans = object["rescans"] as? Int else { return nil }
         return (uevents, rescans)
     }
+}
+
+/// Creates `path` (mode 0755) unless it exists; returns it.
+func makeWorkDirectory(_ path: String) throws -> String {
+    guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw BenchError("mkdir \(path): \(String(cString: strerror(errno)))") }
+    return path
 }

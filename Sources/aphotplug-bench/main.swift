@@ -92,7 +92,14 @@ if selected("coldplug") || selected("live") {
         let daemon = try BuiltExecutable.path(named: "aphotplug")
         let host = try FullScaleTestbed(flip: flip)
         if selected("coldplug") { try ColdplugBenchmark.run(on: host, daemon: daemon, runs: explicitRuns ?? 5) }
-        if selected("live") { try LiveBenchmark.run(on: host, daemon: daemon) }
+        if selected("live") {
+            try LiveBenchmark.run("apmask flip", testbed: host.testbed, daemon: daemon, events: flip.uevents, prepare: host.applyFlip)
+            let busy = try UmockdevTestbed(in: FullScaleTestbed.base)
+            try SysfsTreeWriter.write(LiveBenchmark.busyHost, to: busy.sysRoot)
+            try LiveBenchmark.run(
+                "unbind and rebind of every queue under 16 attached guests", testbed: busy, daemon: daemon,
+                events: EngineWorkload.rebindBurst(to: "vfio_ap", maskEvent: nil), prepare: {})
+        }
     } catch {
         fatalError("benchmark failed: \(error)")
     }

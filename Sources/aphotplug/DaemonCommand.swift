@@ -142,6 +142,8 @@ struct DaemonRunner {
     let recordPath: String?
 
     static let settleDelay: Duration = .milliseconds(100)
+    /// Monitor inputs handed to the consumer and not yet handled, at most.
+    static let monitorBacklogLimit = 256
 
     func run() async throws {
         let signals = await UnixSignalSequence(trapping: [SIGTERM, SIGINT])
@@ -218,11 +220,20 @@ struct DaemonRunner {
 
         let (inputs, continuation) = AsyncStream<DaemonInput>.makeStream()
         var producers: [Task<Void, Never>] = []
+        // Monitor inputs (uevents, lost events) the consumer has not handled yet: beyond
+        // this many, a burst waits in the socket's receive buffer, not in our memory.
+        let monitorBacklog = InFlightLimit(limit: Self.monitorBacklogLimit)
         producers.append(Task {
             var iterator = monitor.makeAsyncIterator()
-            while let event = iterator.nextAvailable() { continuation.yield(.received(event, from: &iterator)) }
+            while let event = iterator.nextAvailable() {
+                await monitorBacklog.acquire()
+                continuation.yield(.received(event, from: &iterator))
+            }
             continuation.yield(.backlogDrained)
-            while let event = await iterator.next() { continuation.yield(.received(event, from: &iterator)) }
+            while let event = await iterator.next() {
+                await monitorBacklog.acquire()
+                continuation.yield(.received(event, from: &iterator))
+            }
         })
         producers.append(Task {
             while !Task.isCancelled {
@@ -284,6 +295,7 @@ struct DaemonRunner {
         inputLoop: for await input in inputs {
             switch input {
             case .uevent(let uevent):
+                monitorBacklog.release()
                 gaps.record(uevent)
                 let decisions = core.uevent(uevent)
                 handle(decisions)
@@ -291,6 +303,7 @@ struct DaemonRunner {
                 lastEvent = .now
                 if decisions.contains(where: { $0.kind == .resync }) { rescan("events were lost") }
             case .eventsLost(let why):
+                monitorBacklog.release()
                 rescan(why)
             case .backlogDrained:
                 settle()
