@@ -40,7 +40,7 @@ struct DaemonOverflowEndToEndTests {
 
     @Test("a paused daemon with a tiny receive buffer overflows: resync, the state converges to sysfs, it keeps receiving, SIGTERM exits 0")
     func forcedOverflow() async throws {
-        let harness = try await NetlinkDaemonHarness(host: Self.host, arguments: ["--receive-buffer", "4096"])
+        let harness = try await NetlinkDaemonHarness(host: Self.host, arguments: ["--receive-buffer", "4096", "--poll-interval", "3600"])
         let testbed = harness.testbed
 
         // The path works: a live unbind is received and unplugs adapter 13.
@@ -48,6 +48,11 @@ struct DaemonOverflowEndToEndTests {
         try Self.setGuestMatrix([0x10, 0x11, 0x12], in: testbed)
         try harness.sender.send(KernelEvent.queue("unbind", "13.0000", seq: 1000))
         try await harness.waitForDecision("unplug-adapter") { $0["seq"] as? Int == 1000 }
+        // Settled (read back) before the pause: a read-back after it, ahead of the overflow,
+        // would rightly report the changes made meanwhile as a divergence.
+        try await DaemonHarness.waitUntil(timeout: .seconds(5), "the state file after the unbind") {
+            (try? harness.stateFile()["uevents"] as? Int) == 1
+        }
 
         // While the daemon is stopped: adapters 10 and 11 flip eight times, then 11 stays
         // unbound and 13.0000 comes back. The first events (unbinds of adapter 10) fit the
