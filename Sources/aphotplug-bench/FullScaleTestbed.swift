@@ -26,4 +26,9 @@ final class FullScaleTestbed {
     func applyFlip() throws {
         try tree.update(from: flip.final, touched: flip.touched)
     }
+
+    /// Rewrites the tree to the host before the flip.
+    func resetFlip() throws {
+        try tree.update(from: flip.initial, touched: flip.touched)
+    }
 }

@@ -9,9 +9,9 @@ import Trace
 /// Benchmarks of aphotplug (design.md "Performance targets"). Each benchmark
 /// runs several times and reports the median; build with `-c release`:
 ///
-///     swift run -c release aphotplug-bench [engine] [replay] [coldplug] [live] [--runs N]
+///     swift run -c release aphotplug-bench [engine] [replay] [coldplug] [live] [live-netlink] [--runs N]
 ///
-/// No name runs them all. `--runs` defaults to 7 (engine, replay) and 5 (coldplug).
+/// No name runs them all but live-netlink (root only: the live bursts over real netlink). `--runs` defaults to 7 (engine, replay) and 5 (coldplug).
 /// coldplug and live write the full-scale tree to /dev/shm once and run the release
 /// `aphotplug` built next to this executable; live needs umockdev.
 let arguments = CommandLine.arguments.dropFirst()
@@ -87,18 +87,22 @@ if selected("replay") {
            events: flipEvents.count, seconds: seconds, target: "≥ 250,000 events/s")
 }
 
-if selected("coldplug") || selected("live") {
+if selected("coldplug") || selected("live") || selection.contains("live-netlink") {
     do {
         let daemon = try BuiltExecutable.path(named: "aphotplug")
         let host = try FullScaleTestbed(flip: flip)
         if selected("coldplug") { try ColdplugBenchmark.run(on: host, daemon: daemon, runs: explicitRuns ?? 5) }
-        if selected("live") {
-            try LiveBenchmark.run("apmask flip", testbed: host.testbed, daemon: daemon, events: flip.uevents, prepare: host.applyFlip)
+        let transports: [LiveBenchmark.Transport] = (selected("live") ? [.umockdev] : []) + (selection.contains("live-netlink") ? [.netlink] : [])
+        if !transports.isEmpty {
             let busy = try UmockdevTestbed(in: FullScaleTestbed.base)
             try SysfsTreeWriter.write(LiveBenchmark.busyHost, to: busy.sysRoot)
-            try LiveBenchmark.run(
-                "unbind and rebind of every queue under 16 attached guests", testbed: busy, daemon: daemon,
-                events: EngineWorkload.rebindBurst(to: "vfio_ap", maskEvent: nil), prepare: {})
+            for transport in transports {
+                try host.resetFlip()
+                try LiveBenchmark.run("apmask flip", over: transport, testbed: host.testbed, daemon: daemon, events: flip.uevents, prepare: host.applyFlip)
+                try LiveBenchmark.run(
+                    "unbind and rebind of every queue under 16 attached guests", over: transport, testbed: busy, daemon: daemon,
+                    events: EngineWorkload.rebindBurst(to: "vfio_ap", maskEvent: nil), prepare: {})
+            }
         }
     } catch {
         fatalError("benchmark failed: \(error)")

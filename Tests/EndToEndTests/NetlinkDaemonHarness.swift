@@ -4,22 +4,15 @@ import Foundation
 import Glibc
 import Testing
 
-/// `aphotplug daemon` on a fake AP tree (`--sysfs-root`, no umockdev), in a private
-/// network and mount namespace (`unshare --net --mount`), receiving the uevents a
-/// ``NetlinkUeventSender`` multicasts into that namespace over real netlink.
-///
-/// In the private mount namespace a tmpfs hides the host's `/run` and holds an empty
-/// `/run/udev/control`: without it (and without a devtmpfs `/dev`) libudev would bind
-/// its `"udev"` monitor to no group (testing-with-umockdev.md §1). The daemon is
-/// exec'd by the shell that unshare runs, so the child's PID is the daemon's.
+/// `aphotplug daemon` on a fake AP tree (`--sysfs-root`, no umockdev), in a
+/// ``PrivateNetworkNamespace``, receiving the uevents a ``NetlinkUeventSender``
+/// multicasts into that namespace over real netlink.
 final class NetlinkDaemonHarness {
     /// A plain directory with the fake sysfs in `sys/` (umockdev's layout, no preload).
     let testbed: UmockdevTestbed
     let process: ChildProcess
     let sender: NetlinkUeventSender
     let stateDir: String
-
-    static let setupScript = "mount -t tmpfs -o mode=0755 tmpfs /run && mkdir /run/udev && : > /run/udev/control && exec \"$@\""
 
     init(host: HostSnapshot, arguments: [String] = []) async throws {
         testbed = try UmockdevTestbed()
@@ -28,11 +21,11 @@ final class NetlinkDaemonHarness {
         var environment = ProcessInfo.processInfo.environment
         environment["JOURNAL_STREAM"] = nil
         environment["NOTIFY_SOCKET"] = nil
-        let daemon = [try BuiltExecutable.path(named: "aphotplug"), "daemon",
-                      "--sysfs-root", testbed.sysRoot, "--state-dir", stateDir, "--log-target", "json"] + arguments
         process = try ChildProcess(
-            executable: "/usr/bin/unshare",
-            arguments: ["--net", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", Self.setupScript, "sh"] + daemon,
+            executable: PrivateNetworkNamespace.unshare,
+            arguments: PrivateNetworkNamespace.arguments(
+                running: try BuiltExecutable.path(named: "aphotplug"),
+                ["daemon", "--sysfs-root", testbed.sysRoot, "--state-dir", stateDir, "--log-target", "json"] + arguments),
             environment: environment)
         let statePath = stateDir + "/state.json", child = process
         try await DaemonHarness.waitUntil(timeout: .seconds(20), "state.json after coldplug; stderr: \(child.standardError)") {
