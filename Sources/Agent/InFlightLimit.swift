@@ -2,7 +2,8 @@ import Synchronization
 
 /// Bounds how many items one producer task may have handed to a consumer that has not
 /// finished them yet: the producer calls ``acquire()`` before it hands one over (and
-/// waits while `limit` are outstanding), the consumer ``release()`` once it is done.
+/// waits while `limit` are outstanding, until half of them are done), the consumer
+/// ``release()`` once it is done with one.
 ///
 /// The daemon's monitor task reads uevents into the stream its consumer drains. Without
 /// a bound, a burst that the consumer handles more slowly than the socket delivers it
@@ -35,6 +36,14 @@ public final class InFlightLimit: Sendable {
     /// Waits until fewer than ``limit`` items are outstanding, then counts one more.
     /// One producer: two tasks waiting at once is a bug of the caller.
     public func acquire() async {
+        // The common case takes a slot without suspending (a suspension would cost every
+        // uevent a trip through the executor).
+        let taken = state.withLock { state -> Bool in
+            guard state.inFlight < limit || state.cancelled else { return false }
+            state.inFlight += 1
+            return true
+        }
+        if taken { return }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let proceed = state.withLock { state -> Bool in
@@ -58,15 +67,16 @@ public final class InFlightLimit: Sendable {
         }
     }
 
-    /// The consumer finished one item: a waiting producer takes over its slot.
+    /// The consumer finished one item. A waiting producer is woken only once half the
+    /// limit is free, so that it hands over many items per wake-up instead of one (a
+    /// wake-up per item would cost a context switch per uevent at full load).
     public func release() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             precondition(state.inFlight > 0, "InFlightLimit.release() without a matching acquire().")
-            guard let waiter = state.waiter else {
-                state.inFlight -= 1
-                return nil
-            }
+            state.inFlight -= 1
+            guard let waiter = state.waiter, state.inFlight <= limit / 2 else { return nil }
             state.waiter = nil
+            state.inFlight += 1  // the waiter's item
             return waiter
         }
         waiter?.resume()

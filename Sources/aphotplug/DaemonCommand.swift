@@ -122,7 +122,9 @@ struct DaemonCommand: AsyncParsableCommand {
 
 /// What the consumer task receives, in arrival order.
 enum DaemonInput: Sendable {
-    case uevent(Uevent)
+    /// Uevents in the order received: what the monitor had ready at once, up to
+    /// ``batchLimit`` (one hand-over, and one wake-up of the consumer, per batch).
+    case uevents([Uevent])
     /// Events were lost (why, for the log): rescan.
     case eventsLost(String)
     /// Everything queued during the coldplug scan has been read.
@@ -142,8 +144,9 @@ struct DaemonRunner {
     let recordPath: String?
 
     static let settleDelay: Duration = .milliseconds(100)
-    /// Monitor inputs handed to the consumer and not yet handled, at most.
-    static let monitorBacklogLimit = 256
+    /// Monitor inputs handed to the consumer and not yet handled, at most (with
+    /// ``DaemonInput/batchLimit``: 512 uevents).
+    static let monitorBacklogLimit = 8
 
     func run() async throws {
         let signals = await UnixSignalSequence(trapping: [SIGTERM, SIGINT])
@@ -220,20 +223,20 @@ struct DaemonRunner {
 
         let (inputs, continuation) = AsyncStream<DaemonInput>.makeStream()
         var producers: [Task<Void, Never>] = []
-        // Monitor inputs (uevents, lost events) the consumer has not handled yet: beyond
-        // this many, a burst waits in the socket's receive buffer, not in our memory.
+        // Monitor inputs (uevent batches, lost events) the consumer has not handled yet:
+        // beyond these, a burst waits in the socket's receive buffer, not in our memory.
         let monitorBacklog = InFlightLimit(limit: Self.monitorBacklogLimit)
         producers.append(Task {
             var iterator = monitor.makeAsyncIterator()
-            while let event = iterator.nextAvailable() {
-                await monitorBacklog.acquire()
-                continuation.yield(.received(event, from: &iterator))
+            func handOver(_ first: UdevMonitorEvent) async {
+                for input in DaemonInput.received(first, from: &iterator) {
+                    await monitorBacklog.acquire()
+                    continuation.yield(input)
+                }
             }
+            while let event = iterator.nextAvailable() { await handOver(event) }
             continuation.yield(.backlogDrained)
-            while let event = await iterator.next() {
-                await monitorBacklog.acquire()
-                continuation.yield(.received(event, from: &iterator))
-            }
+            while let event = await iterator.next() { await handOver(event) }
         })
         producers.append(Task {
             while !Task.isCancelled {
@@ -294,14 +297,16 @@ struct DaemonRunner {
 
         inputLoop: for await input in inputs {
             switch input {
-            case .uevent(let uevent):
+            case .uevents(let uevents):
                 monitorBacklog.release()
-                gaps.record(uevent)
-                let decisions = core.uevent(uevent)
-                handle(decisions)
+                for uevent in uevents {
+                    gaps.record(uevent)
+                    let decisions = core.uevent(uevent)
+                    handle(decisions)
+                    if decisions.contains(where: { $0.kind == .resync }) { rescan("events were lost") }
+                }
                 unsettled = true
                 lastEvent = .now
-                if decisions.contains(where: { $0.kind == .resync }) { rescan("events were lost") }
             case .eventsLost(let why):
                 monitorBacklog.release()
                 rescan(why)

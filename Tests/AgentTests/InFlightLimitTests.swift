@@ -18,15 +18,19 @@ import Testing
         }
     }
 
-    @Test("up to the limit acquire returns at once; the next waits until a release, which hands over the slot")
+    @Test("up to the limit acquire returns at once; the next waits until half the limit is free")
     func waitsForRelease() async throws {
-        let limit = InFlightLimit(limit: 3)
-        for _ in 0..<3 { await limit.acquire() }
-        #expect(limit.inFlight == 3)
+        let limit = InFlightLimit(limit: 4)
+        for _ in 0..<4 { await limit.acquire() }
+        #expect(limit.inFlight == 4)
         let flag = Flag()
         let task = Self.acquiring(limit, flag)
         try await Task.sleep(for: .milliseconds(50))
         #expect(!flag.isSet)
+        limit.release()
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!flag.isSet)
+        #expect(limit.inFlight == 3)
         limit.release()
         await task.value
         #expect(flag.isSet)

@@ -81,6 +81,10 @@ struct DaemonOverflowEndToEndTests {
         harness.process.send(signal: SIGCONT)
 
         try await harness.waitForDecision("resync")
+        // Standard error comes through a pipe of its own, read on its own thread.
+        try? await DaemonHarness.waitUntil(timeout: .seconds(5), "the rescan's log line") {
+            harness.process.standardError.contains("ENOBUFS")
+        }
         #expect(harness.process.standardError.contains("ENOBUFS"))
         // Settled, the daemon's model is what a fresh reading of sysfs gives ...
         let truth = try harness.truthText()
