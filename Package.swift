@@ -49,16 +49,19 @@ let package = Package(
             dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "LibvirtHook", "Agent", "Udev", argumentParser],
             swiftSettings: strictSettings
         ),
+        // Benchmarks; coldplug and live run the aphotplug executable, hence the dependency.
         .executableTarget(
             name: "aphotplug-bench",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "Agent"],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "Agent", "APTestSupport", "aphotplug"],
             swiftSettings: strictSettings
         ),
 
         // MARK: Tests
+        // setns(2) for the test support, which Swift's Glibc module does not import.
+        .target(name: "CTestSupport"),
         .target(
             name: "APTestSupport",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs"],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "CTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "APModelTests", dependencies: ["APModel", "APTestSupport"], swiftSettings: strictSettings),

@@ -16,10 +16,10 @@ public final class UmockdevTestbed: @unchecked Sendable {
     /// `<root>/sys`.
     public var sysRoot: String { root + "/sys" }
 
-    /// Creates `<dir>/aphp.XXXXXX` with `sys/` and `dev/`, in `$TMPDIR` when that keeps
-    /// socket paths short, else in `/tmp`.
-    public init() throws {
-        let tmp = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.utf8.count <= 60 ? $0 : nil } ?? "/tmp"
+    /// Creates `<dir>/aphp.XXXXXX` with `sys/` and `dev/`: in `base` when given, else in
+    /// `$TMPDIR` when that keeps socket paths short, else in `/tmp`.
+    public init(in base: String? = nil) throws {
+        let tmp = base ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.utf8.count <= 60 ? $0 : nil } ?? "/tmp"
         var template = Array((tmp + "/aphp.XXXXXX").utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw HarnessError.systemCall("mkdtemp", errno: errno)

@@ -36,6 +36,9 @@ public struct DaemonCore {
     /// Counts from the last snapshot, for sd_notify's STATUS.
     public private(set) var queueCount = 0
     public private(set) var mdevCount = 0
+    /// Uevents fed since start, and scans made (the coldplug scan and every rescan).
+    public private(set) var ueventCount = 0
+    public private(set) var scanCount = 0
 
     public init(tree: DirectorySysfsTree, recorder: ((TraceRecord) -> Void)? = nil) {
         self.tree = tree
@@ -107,6 +110,7 @@ public struct DaemonCore {
         }
         queueCount = snapshot.queues.count
         mdevCount = snapshot.mdevs.count
+        scanCount += 1
         position += 1
         lastRead = seed
         return engine.handle(.snapshot(snapshot, guests: guests, position: position))
@@ -117,6 +121,7 @@ public struct DaemonCore {
     public mutating func uevent(_ uevent: Uevent) -> [Decision]? {
         guard markHandled(uevent) else { return nil }
         recorder?(.uevent(uevent))
+        ueventCount += 1
         position += 1
         return engine.handle(.uevent(uevent, position: position))
     }

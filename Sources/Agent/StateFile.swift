@@ -4,9 +4,25 @@ internal import Glibc
 /// (a temporary file in the same directory, then `rename(2)`), so a reader
 /// (`aphotplug status`) sees either the old or the new state, never half of one.
 ///
-/// Content: `{"updated":"2026-11-22T04:00:00Z","state":<Engine.finalStateJSON>}`.
+/// Content: `{"updated":"2026-11-22T04:00:00Z","uevents":131073,"rescans":0,"state":<Engine.finalStateJSON>}`:
+/// when it was written, how many uevents the daemon has fed to its engine and how many
+/// times it rescanned after lost events since it started, and the model. `aphotplug
+/// handle` (one event per process) writes no counters.
 public enum StateFile {
     public static let name = "state.json"
+
+    /// The daemon's activity since it started.
+    public struct Counters: Hashable, Sendable {
+        /// Uevents received and fed to the engine.
+        public var uevents: Int
+        /// Rescans after lost events (not counting the coldplug scan).
+        public var rescans: Int
+
+        public init(uevents: Int, rescans: Int) {
+            self.uevents = uevents
+            self.rescans = rescans
+        }
+    }
 
     /// The path of the state file in `stateDirectory`.
     public static func path(in stateDirectory: String) -> String { stateDirectory + "/" + name }
@@ -17,10 +33,11 @@ public enum StateFile {
         return errno
     }
 
-    /// Writes `stateJSON` with the current UTC time; returns the errno on failure.
+    /// Writes `stateJSON` with the current UTC time and `counters` (if any); returns the errno on failure.
     @discardableResult
-    public static func write(_ stateJSON: String, in stateDirectory: String) -> Int32? {
-        let content = "{\"updated\":\"\(utcTimestamp())\",\"state\":\(stateJSON)}\n"
+    public static func write(_ stateJSON: String, counters: Counters?, in stateDirectory: String) -> Int32? {
+        let activity = counters.map { "\"uevents\":\($0.uevents),\"rescans\":\($0.rescans)," } ?? ""
+        let content = "{\"updated\":\"\(utcTimestamp())\",\(activity)\"state\":\(stateJSON)}\n"
         let final = path(in: stateDirectory)
         let temporary = final + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

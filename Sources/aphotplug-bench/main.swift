@@ -1,4 +1,5 @@
 import APModel
+import APTestSupport
 import Agent
 import HotplugEngine
 import Simulator
@@ -8,24 +9,21 @@ import Trace
 /// Benchmarks of aphotplug (design.md "Performance targets"). Each benchmark
 /// runs several times and reports the median; build with `-c release`:
 ///
-///     swift run -c release aphotplug-bench [engine] [replay] [handle] [--runs N]
+///     swift run -c release aphotplug-bench [engine] [replay] [coldplug] [live] [live-netlink] [handle] [--runs N]
 ///
-/// `handle` spawns the release `aphotplug`; build it first (`swift build -c release`).
+/// No name runs them all but live-netlink (root only: the live bursts over real netlink).
+/// `--runs` defaults to 7 (engine, replay), 5 (coldplug) and 21 (handle).
+/// coldplug, live and handle write the full-scale tree once and run the release
+/// `aphotplug` built next to this executable; live needs umockdev.
 let arguments = CommandLine.arguments.dropFirst()
-let runs = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[arguments.index(after: $0)]) } ?? 7
+let explicitRuns = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[arguments.index(after: $0)]) }
+let runs = explicitRuns ?? 7
 let selection = Set(arguments.filter { !$0.hasPrefix("-") && Int($0) == nil })
 func selected(_ name: String) -> Bool { selection.isEmpty || selection.contains(name) }
+print("machine: \(Machine.description)")
 
 /// Runs `body` `runs` times and returns the median duration in seconds.
-func median(_ body: () -> Void) -> Double {
-    var samples: [Double] = []
-    for _ in 0..<runs {
-        let elapsed = ContinuousClock().measure(body)
-        samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    }
-    samples.sort()
-    return samples[samples.count / 2]
-}
+func median(_ body: () -> Void) -> Double { median(runs: runs, body) }
 
 func report(_ name: String, events: Int, seconds: Double, target: String) {
     let rate = Double(events) / seconds
@@ -88,7 +86,29 @@ if selected("replay") {
            events: flipEvents.count, seconds: seconds, target: "≥ 250,000 events/s")
 }
 
+if selected("coldplug") || selected("live") || selection.contains("live-netlink") {
+    do {
+        let daemon = try BuiltExecutable.path(named: "aphotplug")
+        let host = try FullScaleTestbed(flip: flip)
+        if selected("coldplug") { try ColdplugBenchmark.run(on: host, daemon: daemon, runs: explicitRuns ?? 5) }
+        let transports: [LiveBenchmark.Transport] = (selected("live") ? [.umockdev] : []) + (selection.contains("live-netlink") ? [.netlink] : [])
+        if !transports.isEmpty {
+            let busy = try UmockdevTestbed(in: FullScaleTestbed.base)
+            try SysfsTreeWriter.write(LiveBenchmark.busyHost, to: busy.sysRoot)
+            for transport in transports {
+                try host.resetFlip()
+                try LiveBenchmark.run("apmask flip", over: transport, testbed: host.testbed, daemon: daemon, events: flip.uevents, prepare: host.applyFlip)
+                try LiveBenchmark.run(
+                    "unbind and rebind of every queue under 16 attached guests", over: transport, testbed: busy, daemon: daemon,
+                    events: EngineWorkload.rebindBurst(to: "vfio_ap", maskEvent: nil), prepare: {})
+            }
+        }
+    } catch {
+        fatalError("benchmark failed: \(error)")
+    }
+}
+
 if selected("handle") {
     // One process per event: 21 runs unless --runs says otherwise.
-    HandleBenchmark.run(runs: arguments.contains("--runs") ? runs : 21, flip: flip)
+    HandleBenchmark.run(runs: explicitRuns ?? 21, flip: flip)
 }

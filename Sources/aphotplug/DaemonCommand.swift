@@ -123,7 +123,11 @@ struct DaemonCommand: AsyncParsableCommand {
 
 /// What the consumer task receives, in arrival order.
 enum DaemonInput: Sendable {
-    case udev(UdevMonitorEvent)
+    /// Uevents in the order received: what the monitor had ready at once, up to
+    /// ``batchLimit`` (one hand-over, and one wake-up of the consumer, per batch).
+    case uevents([Uevent])
+    /// Events were lost (why, for the log): rescan.
+    case eventsLost(String)
     /// Everything queued during the coldplug scan has been read.
     case backlogDrained
     case tick
@@ -141,6 +145,9 @@ struct DaemonRunner {
     let recordPath: String?
 
     static let settleDelay: Duration = .milliseconds(100)
+    /// Monitor inputs handed to the consumer and not yet handled, at most (with
+    /// ``DaemonInput/batchLimit``: 512 uevents).
+    static let monitorBacklogLimit = 8
 
     func run() async throws {
         let signals = await UnixSignalSequence(trapping: [SIGTERM, SIGINT])
@@ -219,11 +226,20 @@ struct DaemonRunner {
 
         let (inputs, continuation) = AsyncStream<DaemonInput>.makeStream()
         var producers: [Task<Void, Never>] = []
+        // Monitor inputs (uevent batches, lost events) the consumer has not handled yet:
+        // beyond these, a burst waits in the socket's receive buffer, not in our memory.
+        let monitorBacklog = InFlightLimit(limit: Self.monitorBacklogLimit)
         producers.append(Task {
             var iterator = monitor.makeAsyncIterator()
-            while let event = iterator.nextAvailable() { continuation.yield(.udev(event)) }
+            func handOver(_ first: UdevMonitorEvent) async {
+                for input in DaemonInput.received(first, from: &iterator) {
+                    await monitorBacklog.acquire()
+                    continuation.yield(input)
+                }
+            }
+            while let event = iterator.nextAvailable() { await handOver(event) }
             continuation.yield(.backlogDrained)
-            while let event = await iterator.next() { continuation.yield(.udev(event)) }
+            while let event = await iterator.next() { await handOver(event) }
         })
         producers.append(Task {
             while !Task.isCancelled {
@@ -264,7 +280,9 @@ struct DaemonRunner {
                 handle(core.definitions(definitions.read()))
             }
             handle(core.observe())
-            StateFile.write(core.engine.finalStateJSON, in: options.stateDir)
+            StateFile.write(
+                core.engine.finalStateJSON,
+                counters: StateFile.Counters(uevents: core.ueventCount, rescans: core.scanCount - 1), in: options.stateDir)
             unsettled = false
             lastRead = .now
         }
@@ -291,12 +309,12 @@ struct DaemonRunner {
 
         inputLoop: for await input in inputs {
             switch input {
-            case .udev(.uevent(let uevent)):
-                feed(uevent)
-            case .udev(.overflow):
-                rescan("the monitor's receive buffer overflowed (ENOBUFS)")
-            case .udev(.receiveFailed(let error)):
-                rescan("receiving a uevent failed (\(error))")
+            case .uevents(let uevents):
+                monitorBacklog.release()
+                for uevent in uevents { feed(uevent) }
+            case .eventsLost(let why):
+                monitorBacklog.release()
+                rescan(why)
             case .backlogDrained:
                 settle()
                 let status = "following \(core.queueCount) queues, \(core.mdevCount) mdevs"

@@ -70,7 +70,7 @@ struct StandaloneHandler {
         if let failure = EngineStateFile.write(core.checkpoint, bootID: bootID, in: stateDir) {
             throw CommandExit.failure(.cannotCreate, "handle: cannot save the engine state: \(failure)")
         }
-        if let error = StateFile.write(core.engine.finalStateJSON, in: stateDir) {
+        if let error = StateFile.write(core.engine.finalStateJSON, counters: nil, in: stateDir) {
             throw CommandExit.failure(.cannotCreate, "handle: cannot write \(StateFile.path(in: stateDir)): \(String(cString: strerror(error)))")
         }
     }

@@ -1,0 +1,42 @@
+import APModel
+import Udev
+
+extension DaemonInput {
+    /// The most uevents in one ``uevents(_:)`` batch.
+    static let batchLimit = 64
+
+    /// The inputs for `first` and whatever else the monitor has ready, without waiting:
+    /// a batch of up to ``batchLimit`` uevents, then, when the monitor reported a loss,
+    /// ``eventsLost(_:)``.
+    ///
+    /// The kernel reports `ENOBUFS` on the first receive after it dropped a message,
+    /// ahead of the messages still queued on the socket. Those are older than the
+    /// rescan the overflow causes, whose reading of sysfs already includes their
+    /// effects: fed after it, they would roll the model back (a stale unbind would
+    /// unplug an adapter that is bound again). So they are read and skipped here, and
+    /// the loss is reported once they are gone.
+    static func received(_ first: UdevMonitorEvent, from iterator: inout UdevMonitorSequence.AsyncIterator) -> [DaemonInput] {
+        var uevents: [Uevent] = []
+        var next: UdevMonitorEvent? = first
+        while let event = next {
+            switch event {
+            case .uevent(let uevent):
+                uevents.append(uevent)
+                next = uevents.count < batchLimit ? iterator.nextAvailable() : nil
+            case .overflow:
+                var skipped = 0
+                while let queued = iterator.nextAvailable() {
+                    if case .uevent = queued { skipped += 1 }
+                }
+                return batch(uevents) + [.eventsLost("the monitor's receive buffer overflowed (ENOBUFS); \(skipped) queued event(s) skipped")]
+            case .receiveFailed(let error):
+                return batch(uevents) + [.eventsLost("receiving a uevent failed (\(error))")]
+            }
+        }
+        return batch(uevents)
+    }
+
+    private static func batch(_ uevents: [Uevent]) -> [DaemonInput] {
+        uevents.isEmpty ? [] : [.uevents(uevents)]
+    }
+}
