@@ -105,10 +105,10 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Waits for the child to end (and for its output to be read to the end).
+    /// Waits for the child to end (and for its output and error output to be read to the end).
     public func waitForExit(timeout: Duration = .seconds(10)) async throws -> Termination {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning || !output.finished {
+        while process.isRunning || !output.finished || !errorOutput.finished {
             guard ContinuousClock.now < deadline else { throw HarnessError.timedOut("the child to exit") }
             try await Task.sleep(for: .milliseconds(5))
         }

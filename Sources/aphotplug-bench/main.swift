@@ -1,6 +1,7 @@
 import APModel
 import APTestSupport
 import Agent
+import Foundation
 import HotplugEngine
 import Simulator
 import Sysfs
@@ -104,7 +105,8 @@ if selected("coldplug") || selected("live") || selection.contains("live-netlink"
             }
         }
     } catch {
-        fatalError("benchmark failed: \(error)")
+        FileHandle.standardError.write(Data("aphotplug-bench: \(error)\n".utf8))
+        exit(1)
     }
 }
 
