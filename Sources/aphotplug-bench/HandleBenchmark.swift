@@ -18,13 +18,8 @@ import Simulator
 enum HandleBenchmark {
     static let target: Duration = .milliseconds(50)
 
-    static func run(runs: Int, flip: FullScaleFlip) {
-        let binary: String
-        do {
-            binary = try BuiltExecutable.path(named: "aphotplug")
-        } catch {
-            fatalError("\(error): build it with `swift build -c release --product aphotplug` first")
-        }
+    static func run(runs: Int, flip: FullScaleFlip) throws {
+        let binary = try BuiltExecutable.path(named: "aphotplug")
         let base = FullScaleTestbed.base ?? NSTemporaryDirectory()
         let directory = base + "/aphotplug-bench-handle.\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -32,11 +27,7 @@ enum HandleBenchmark {
 
         let clock = ContinuousClock()
         let written = clock.now
-        do {
-            _ = try SimulatedSysfsTree(root: sysfs, kernel: flip.final)
-        } catch {
-            fatalError("cannot write the full-scale tree: \(error)")
-        }
+        _ = try SimulatedSysfsTree(root: sysfs, kernel: flip.final)
         print("tree: 65,536 queues, 4 mdevs, written to \(directory) in \(milliseconds(clock.now - written)) ms")
 
         var seqnum: UInt64 = 1_000
@@ -50,31 +41,31 @@ enum HandleBenchmark {
             if seqnum % 2 == 0 { environment["DRIVER"] = "vfio_ap" }
             return environment
         }
-        func handle(stateDir: String) -> Duration {
+        func handle(stateDir: String) throws -> Duration {
             let arguments = ["handle", "--log-target", "json", "--sysfs-root", sysfs, "--state-dir", stateDir]
-            return clock.measure { spawn(binary, arguments, environment: event()) }
+            return try clock.measure { try spawn(binary, arguments, environment: event()) }
         }
 
         // No saved state: the event is handled by a full scan.
         var scans: [Duration] = []
-        for index in 0..<3 { scans.append(handle(stateDir: directory + "/fresh\(index)")) }
+        for index in 0..<3 { scans.append(try handle(stateDir: directory + "/fresh\(index)")) }
         let stateDir = directory + "/state"
-        _ = handle(stateDir: stateDir)  // primes engine.state
+        _ = try handle(stateDir: stateDir)  // primes engine.state
 
         var samples: [Duration] = []
-        for _ in 0..<runs { samples.append(handle(stateDir: stateDir)) }
+        for _ in 0..<runs { samples.append(try handle(stateDir: stateDir)) }
         samples.sort()
         let middle = samples[samples.count / 2]
         let p90 = samples[min(samples.count - 1, Int((Double(samples.count) * 0.9).rounded(.up)) - 1)]
 
         // The floor: the same binary doing nothing but start and exit.
-        var starts = (0..<runs).map { _ in clock.measure { spawn(binary, ["--version"], environment: [:]) } }
+        var starts = try (0..<runs).map { _ in try clock.measure { try spawn(binary, ["--version"], environment: [:]) } }
         starts.sort()
 
         let bytes = Array((try? Data(contentsOf: URL(fileURLWithPath: EngineStateFile.path(in: stateDir)))) ?? Data())
         var checkpoint: DaemonCore.Checkpoint?
         let decode = median(runs: runs) { checkpoint = try? EngineStateFile.decode(bytes).checkpoint }
-        guard let checkpoint else { fatalError("engine.state written by aphotplug handle does not decode") }
+        guard let checkpoint else { throw BenchError("engine.state written by aphotplug handle does not decode") }
         let encode = median(runs: runs) { _ = EngineStateFile.encode(checkpoint, bootID: EngineStateFile.currentBootID()) }
 
         let verdict = middle < target ? "met" : "NOT met"
@@ -91,13 +82,9 @@ enum HandleBenchmark {
     static func microseconds(_ seconds: Double) -> String { String(format: "%.0f", seconds * 1e6) }
 
     /// Runs `binary` to its end; a failure stops the benchmark.
-    static func spawn(_ binary: String, _ arguments: [String], environment: [String: String]) {
-        do {
-            let program = try SpawnedProgram(binary, arguments, environment: environment, output: "/dev/null", error: "/dev/null")
-            let status = program.wait()
-            guard status == 0 else { fatalError("\(binary) \(arguments.joined(separator: " ")) exited with \(status)") }
-        } catch {
-            fatalError("\(error)")
-        }
+    static func spawn(_ binary: String, _ arguments: [String], environment: [String: String]) throws {
+        let program = try SpawnedProgram(binary, arguments, environment: environment, output: "/dev/null", error: "/dev/null")
+        let status = program.wait()
+        guard status == 0 else { throw BenchError("\(binary) \(arguments.joined(separator: " ")) exited with \(status)") }
     }
 }

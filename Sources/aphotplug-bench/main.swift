@@ -26,6 +26,12 @@ print("machine: \(Machine.description)")
 /// Runs `body` `runs` times and returns the median duration in seconds.
 func median(_ body: () -> Void) -> Double { median(runs: runs, body) }
 
+/// Ends the run: a benchmark that cannot run says why and exits 1.
+func fail(_ error: any Error) -> Never {
+    FileHandle.standardError.write(Data("aphotplug-bench: \(error)\n".utf8))
+    exit(1)
+}
+
 func report(_ name: String, events: Int, seconds: Double, target: String) {
     let rate = Double(events) / seconds
     print("\(name): \(events) events, median \(Int(seconds * 1000)) ms over \(runs) runs, \(Int(rate)) events/s (target \(target))")
@@ -105,12 +111,15 @@ if selected("coldplug") || selected("live") || selection.contains("live-netlink"
             }
         }
     } catch {
-        FileHandle.standardError.write(Data("aphotplug-bench: \(error)\n".utf8))
-        exit(1)
+        fail(error)
     }
 }
 
 if selected("handle") {
     // One process per event: 21 runs unless --runs says otherwise.
-    HandleBenchmark.run(runs: explicitRuns ?? 21, flip: flip)
+    do {
+        try HandleBenchmark.run(runs: explicitRuns ?? 21, flip: flip)
+    } catch {
+        fail(error)
+    }
 }
