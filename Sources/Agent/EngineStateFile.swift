@@ -135,28 +135,7 @@ public enum EngineStateFile {
     @discardableResult
     public static func write(_ checkpoint: DaemonCore.Checkpoint, bootID: String, in stateDirectory: String) -> String? {
         let final = path(in: stateDirectory)
-        let temporary = final + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { return "\(temporary): \(errnoText(errno))" }
-        let bytes = encode(checkpoint, bootID: bootID)
-        var failure: Int32?
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
-        if failure == nil && fsync(descriptor) != 0 { failure = errno }
-        close(descriptor)
-        if failure == nil && rename(temporary, final) != 0 { failure = errno }
-        guard let failure else { return nil }
-        unlink(temporary)
+        guard let failure = AtomicFile.replace(final, with: encode(checkpoint, bootID: bootID), mode: 0o600) else { return nil }
         return "\(final): \(errnoText(failure))"
     }
 }

@@ -58,6 +58,30 @@ public struct MatrixRealizer: Sendable {
         self.lock = lock
     }
 
+    /// Says on standard error what `outcome` wrote, or in a dry run would have written
+    /// (`wrote /sys/devices/vfio_ap/matrix/<uuid>/assign_domain: 0x6`).
+    public func logWrites(of outcome: Outcome) {
+        let verb: String
+        switch mode {
+        case .enforce: verb = "wrote"
+        case .dryRun: verb = "dry run: would write"
+        }
+        for write in outcome.writes {
+            var value = Substring(write.value)
+            while value.hasSuffix("\n") { value = value.dropLast() }
+            StandardStream.log("\(verb) /sys/\(write.path): \(value)")
+        }
+    }
+
+    /// Whether `outcome` changed the kernel's assignment: then the mdev is worth
+    /// reading back at once (the kernel may have plugged what was just assigned).
+    public func changedAssignment(_ outcome: Outcome) -> Bool {
+        switch mode {
+        case .enforce: return !outcome.writes.isEmpty
+        case .dryRun: return false
+        }
+    }
+
     /// The writes that add `additions` to an mdev whose assignment is `current`:
     /// one `ap_config` write, or one assign_* write per new id (adapters, then
     /// domains, then control domains, ascending; hex with `0x` as the kernel's

@@ -26,6 +26,8 @@ public struct S390APConfigLock: Sendable {
     public static let defaultPath = "/run/lock/s390apconfig.lock"
     /// A lock file without a PID is stale once its mtime is this old (s390-tools `WAITPID`).
     public static let pidlessStaleAge: Int = 120
+    /// Retries after the first busy attempt, 30–33 ms apart: about 100 s, as s390-tools waits.
+    public static let defaultRetries = 3000
 
     /// The lock file; injectable for tests.
     public var path: String
@@ -39,7 +41,7 @@ public struct S390APConfigLock: Sendable {
     public var ownerPID: Int32
 
     public init(
-        path: String = Self.defaultPath, retries: Int = 3000,
+        path: String = Self.defaultPath, retries: Int = Self.defaultRetries,
         retryDelay: Duration = .milliseconds(30), retryVariance: Duration = .milliseconds(3),
         ownerPID: Int32? = nil
     ) {

@@ -1,8 +1,8 @@
 internal import Glibc
 
 /// `<state-dir>/state.json`: the engine's current model, replaced atomically
-/// (a temporary file in the same directory, then `rename(2)`), so a reader
-/// (`aphotplug status`) sees either the old or the new state, never half of one.
+/// (``AtomicFile``), so a reader (`aphotplug status`) sees either the old or the
+/// new state, never half of one.
 ///
 /// Content: `{"updated":"2026-11-22T04:00:00Z","uevents":131073,"rescans":0,"state":<Engine.finalStateJSON>}`:
 /// when it was written, how many uevents the daemon has fed to its engine and how many
@@ -38,30 +38,7 @@ public enum StateFile {
     public static func write(_ stateJSON: String, counters: Counters?, in stateDirectory: String) -> Int32? {
         let activity = counters.map { "\"uevents\":\($0.uevents),\"rescans\":\($0.rescans)," } ?? ""
         let content = "{\"updated\":\"\(utcTimestamp())\",\(activity)\"state\":\(stateJSON)}\n"
-        let final = path(in: stateDirectory)
-        let temporary = final + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return errno }
-        var failure: Int32?
-        var bytes = Array(content.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
-        close(descriptor)
-        if let failure {
-            unlink(temporary)
-            return failure
-        }
-        return rename(temporary, final) == 0 ? nil : errno
+        return AtomicFile.replace(path(in: stateDirectory), with: Array(content.utf8), mode: 0o644)
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ`.

@@ -15,20 +15,6 @@ struct DaemonOptions: ParsableArguments {
         var source: UdevMonitorConfiguration.Source { self == .udev ? .udev : .kernel }
     }
 
-    enum ModeOption: String, ExpressibleByArgument, CaseIterable {
-        case observe, enforce
-        case dryRun = "dry-run"
-
-        /// The realizer this mode needs, nil for observe.
-        var realizerMode: MatrixRealizer.Mode? {
-            switch self {
-            case .observe: return nil
-            case .enforce: return .enforce
-            case .dryRun: return .dryRun
-            }
-        }
-    }
-
     enum LogTargetOption: String, ExpressibleByArgument, CaseIterable {
         case json, text, journal
     }
@@ -61,20 +47,7 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: "Netlink source: udev (events after udev rules ran) or kernel (raw kernel uevents).")
     var source: SourceOption = .udev
 
-    @Option(help: """
-        observe: report and verify only. enforce: also assign what the mdevctl definitions ask for \
-        as soon as the kernel accepts it (ap_config or assign_* writes under s390apconfig.lock, \
-        then read back). dry-run: report those writes on standard error instead of making them.
-        """)
-    var mode: ModeOption = .observe
-
-    @Option(help: ArgumentHelp(
-        "mdevctl's configuration directory; definitions are <dir>/matrix/<uuid> (enforce and dry-run).",
-        valueName: "dir"))
-    var mdevctlDir = MdevctlDirectory.defaultPath
-
-    @Option(help: ArgumentHelp("s390-tools' AP configuration lock file.", visibility: .hidden))
-    var lockFile = S390APConfigLock.defaultPath
+    @OptionGroup var realizer: RealizerOptions
 
     @Option(help: ArgumentHelp("Receive buffer size of the monitor socket in bytes.", visibility: .hidden))
     var receiveBuffer: Int = UdevMonitorConfiguration.defaultReceiveBufferSize
@@ -195,16 +168,14 @@ struct DaemonRunner {
             throw CommandExit.failure(.noInput, "--sysfs-root \(options.sysfsRoot): \(error)")
         }
         var core = DaemonCore(tree: tree, recorder: recorder.map { file in { file.append($0) } })
-        let definitions = MdevctlDirectory(path: options.mdevctlDir)
-        var realizer: MatrixRealizer?
-        if let mode = options.mode.realizerMode {
-            do {
-                realizer = MatrixRealizer(
-                    mode: mode, tree: tree, writer: try DirectorySysfsWriter(root: options.sysfsRoot),
-                    lock: S390APConfigLock(path: options.lockFile))
-            } catch {
-                throw CommandExit.failure(.noInput, "--sysfs-root \(options.sysfsRoot): \(error)")
-            }
+        let definitions = options.realizer.definitions
+        let realizer: MatrixRealizer?
+        do {
+            // Waiting about 100 s for the lock, as s390-tools does, in the realizer's own task.
+            realizer = try options.realizer.realizer(
+                tree: tree, sysfsRoot: options.sysfsRoot, lockRetries: S390APConfigLock.defaultRetries)
+        } catch {
+            throw CommandExit.failure(.noInput, "--sysfs-root \(options.sysfsRoot): \(error)")
         }
         // The realizer works in its own task, one decision at a time, so that waiting for
         // s390apconfig.lock (up to ~100 s, as s390-tools waits) never stalls the event loop.
@@ -222,7 +193,7 @@ struct DaemonRunner {
         } catch {
             throw CommandExit.failure(.noInput, "coldplug of \(options.sysfsRoot): \(error)")
         }
-        if realizer != nil { handle(core.definitions(definitions.read())) }
+        if let definitions { handle(core.definitions(definitions.read())) }
 
         let (inputs, continuation) = AsyncStream<DaemonInput>.makeStream()
         var producers: [Task<Void, Never>] = []
@@ -274,7 +245,7 @@ struct DaemonRunner {
 
         func settle() {
             if let gap = gaps.settle() { rescan(gap.description + " (udevd or the kernel dropped them?)") }
-            if realizer != nil {
+            if let definitions {
                 for decision in lockedOut { assignmentQueue.yield(decision) }
                 lockedOut = []
                 handle(core.definitions(definitions.read()))
@@ -328,14 +299,10 @@ struct DaemonRunner {
                 }
                 if unsettled ? now - lastEvent >= Self.settleDelay : now - lastRead >= pollInterval { settle() }
             case .realized(let decision, let outcome):
-                let verb = options.mode == .enforce ? "wrote" : "dry run: would write"
-                for write in outcome.writes {
-                    StandardStream.log("\(verb) /sys/\(write.path): \(write.value.trimmingCharacters(in: .newlines))")
-                }
+                realizer?.logWrites(of: outcome)
                 if let failure = outcome.failure { reporter.report([failure]) }
                 if outcome.lockWasBusy { lockedOut.append(decision) }
-                // Read back at once: the kernel may have plugged what was just assigned.
-                if options.mode == .enforce && !outcome.writes.isEmpty { handle(core.observe()) }
+                if realizer?.changedAssignment(outcome) == true { handle(core.observe()) }
             case .control(let message):
                 switch ControlMessage(parsing: message) {
                 case .guest(let record)?:

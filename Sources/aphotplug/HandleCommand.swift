@@ -57,19 +57,7 @@ struct HandleCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds to wait for handle.lock.", valueName: "seconds"))
     var lockTimeout: Double = 30
 
-    @Option(help: """
-        observe: report and verify only. enforce: also assign what the mdevctl definitions ask for \
-        as soon as the kernel accepts it. dry-run: report those writes on standard error instead.
-        """)
-    var mode: DaemonOptions.ModeOption = .observe
-
-    @Option(help: ArgumentHelp(
-        "mdevctl's configuration directory; definitions are <dir>/matrix/<uuid> (enforce and dry-run).",
-        valueName: "dir"))
-    var mdevctlDir = MdevctlDirectory.defaultPath
-
-    @Option(help: ArgumentHelp("s390-tools' AP configuration lock file.", visibility: .hidden))
-    var lockFile = S390APConfigLock.defaultPath
+    @OptionGroup var realizerOptions: RealizerOptions
 
     func validate() throws {
         guard lockTimeout >= 0, lockTimeout.isFinite else { throw ValidationError("--lock-timeout must be a number of seconds") }
@@ -90,21 +78,17 @@ struct HandleCommand: AsyncParsableCommand {
         } catch {
             // No daemon: handle it here.
         }
-        var realizer: MatrixRealizer?
-        if let realizerMode = mode.realizerMode {
-            do {
-                realizer = MatrixRealizer(
-                    mode: realizerMode, tree: try DirectorySysfsTree(root: sysfsRoot),
-                    writer: try DirectorySysfsWriter(root: sysfsRoot),
-                    lock: S390APConfigLock(path: lockFile, retries: StandaloneHandler.s390LockRetries))
-            } catch {
-                throw CommandExit.failure(.noInput, "handle: --sysfs-root \(sysfsRoot): \(error)")
-            }
+        let realizer: MatrixRealizer?
+        do {
+            realizer = try realizerOptions.realizer(
+                tree: try DirectorySysfsTree(root: sysfsRoot), sysfsRoot: sysfsRoot, lockRetries: StandaloneHandler.s390LockRetries)
+        } catch {
+            throw CommandExit.failure(.noInput, "handle: --sysfs-root \(sysfsRoot): \(error)")
         }
         try await StandaloneHandler(
             sysfsRoot: sysfsRoot, stateDir: stateDir, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)),
             reporter: DecisionSink(target: logTarget, journalSocket: journalSocket),
-            definitions: realizer == nil ? nil : MdevctlDirectory(path: mdevctlDir), realizer: realizer
+            definitions: realizerOptions.definitions, realizer: realizer
         ).handle(uevent)
     }
 }

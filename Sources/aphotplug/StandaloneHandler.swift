@@ -80,19 +80,16 @@ struct StandaloneHandler {
     /// out the assignments that the read-back brings. An assignment that found
     /// s390apconfig.lock busy is asked for again at the next event.
     private func realize(_ decisions: [Decision], with realizer: MatrixRealizer, _ core: inout DaemonCore) async {
-        let verb = realizer.mode == .enforce ? "wrote" : "dry run: would write"
         var pending = decisions.filter { $0.kind == .assign }
         for _ in 0..<Self.realizeRounds where !pending.isEmpty {
             var next: [Decision] = []
             for decision in pending {
                 let outcome = await realizer.realize(decision)
-                for write in outcome.writes {
-                    StandardStream.log("\(verb) /sys/\(write.path): \(write.value.trimmingCharacters(in: .newlines))")
-                }
+                realizer.logWrites(of: outcome)
                 if let failure = outcome.failure { reporter.report([failure]) }
                 guard let mdev = decision.mdev else { continue }
                 if outcome.lockWasBusy { core.forgetDefinition(of: mdev) }
-                if realizer.mode == .enforce && !outcome.writes.isEmpty {
+                if realizer.changedAssignment(outcome) {
                     let readBack = core.observe(only: [mdev])
                     reporter.report(readBack)
                     next += readBack.filter { $0.kind == .assign }

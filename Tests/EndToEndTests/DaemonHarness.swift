@@ -5,7 +5,7 @@ import Testing
 
 /// `aphotplug daemon` (or `record`) running under umockdev on a fake AP tree, with an
 /// injector; ready once `<state-dir>/state.json` exists.
-final class DaemonHarness {
+final class DaemonHarness: DecisionPrinter {
     let testbed: UmockdevTestbed
     let process: ChildProcess
     let injector: UeventInjector
@@ -32,23 +32,6 @@ final class DaemonHarness {
     }
 
     var statePath: String { stateDir + "/state.json" }
-
-    /// Decision lines (JSON objects with a `kind`) printed so far.
-    var decisions: [[String: Any]] {
-        process.outputLines.compactMap { try? MonitorHarness.object($0) }.filter { $0["kind"] != nil }
-    }
-
-    /// Waits for a decision of `kind` (optionally satisfying `predicate`) and returns it.
-    @discardableResult
-    func waitForDecision(
-        _ kind: String, timeout: Duration = .seconds(20), where predicate: @escaping ([String: Any]) -> Bool = { _ in true }
-    ) async throws -> [String: Any] {
-        let line = try await process.waitForLine(timeout: timeout, "a \(kind) decision") { line in
-            guard let object = try? MonitorHarness.object(line) else { return false }
-            return object["kind"] as? String == kind && predicate(object)
-        }
-        return try MonitorHarness.object(line)
-    }
 
     /// The state file's `state` object.
     func state() throws -> [String: Any] {

@@ -7,7 +7,7 @@ import Testing
 /// `aphotplug daemon` on a fake AP tree (`--sysfs-root`, no umockdev), in a
 /// ``PrivateNetworkNamespace``, receiving the uevents a ``NetlinkUeventSender``
 /// multicasts into that namespace over real netlink.
-final class NetlinkDaemonHarness {
+final class NetlinkDaemonHarness: DecisionPrinter {
     /// A plain directory with the fake sysfs in `sys/` (umockdev's layout, no preload).
     let testbed: UmockdevTestbed
     let process: ChildProcess
@@ -32,23 +32,6 @@ final class NetlinkDaemonHarness {
             FileManager.default.fileExists(atPath: statePath)
         }
         sender = try NetlinkUeventSender(networkNamespaceOf: process.processIdentifier)
-    }
-
-    /// Decision lines (JSON objects with a `kind`) printed so far.
-    var decisions: [[String: Any]] {
-        process.outputLines.compactMap { try? MonitorHarness.object($0) }.filter { $0["kind"] != nil }
-    }
-
-    /// Waits for a decision of `kind` satisfying `predicate` and returns it.
-    @discardableResult
-    func waitForDecision(
-        _ kind: String, timeout: Duration = .seconds(20), where predicate: @escaping ([String: Any]) -> Bool = { _ in true }
-    ) async throws -> [String: Any] {
-        let line = try await process.waitForLine(timeout: timeout, "a \(kind) decision") { line in
-            guard let object = try? MonitorHarness.object(line) else { return false }
-            return object["kind"] as? String == kind && predicate(object)
-        }
-        return try MonitorHarness.object(line)
     }
 
     /// The state file's top-level object.
