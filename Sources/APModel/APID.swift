@@ -2,15 +2,15 @@
 ///
 /// The kernel names the card device `cardAA` and prints the APID as two
 /// lowercase hex digits in APQNs (`05.00ab`).
-public struct APID: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct APID: RawRepresentable, Hashable, Comparable, Sendable, HexIdentifier {
     public let rawValue: UInt8
 
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     public init(_ value: UInt8) { self.rawValue = value }
 
-    /// Two lowercase hex digits, as in `05.00ab`.
-    public var description: String { HexText.padded(Int(rawValue), width: 2) }
+    /// Appends the 2 lowercase hex digits (`05`).
+    public func appendText(to bytes: inout [UInt8]) { HexText.append(Int(rawValue), width: 2, to: &bytes) }
 
     /// The card device's name, `card05`.
     public var cardName: String { "card" + description }

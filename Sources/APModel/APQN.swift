@@ -2,7 +2,7 @@
 ///
 /// Text form `AA.DDDD` in lowercase hex (`05.00ab`), which is also the queue
 /// device's sysfs name under `/sys/devices/ap/cardAA/`.
-public struct APQN: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct APQN: Hashable, Comparable, Sendable, HexIdentifier {
     public let adapter: APID
     public let domain: APQI
 
@@ -23,8 +23,12 @@ public struct APQN: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.init(adapter: UInt8(truncatingIfNeeded: index >> 8), domain: UInt8(truncatingIfNeeded: index))
     }
 
-    /// `AA.DDDD`, lowercase hex.
-    public var description: String { adapter.description + "." + domain.description }
+    /// Appends `AA.DDDD`, lowercase hex.
+    public func appendText(to bytes: inout [UInt8]) {
+        adapter.appendText(to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        domain.appendText(to: &bytes)
+    }
 
     /// Parses `AA.DDDD` (1–2 and 1–4 hex digits, as in sysfs names and `matrix` lines);
     /// domains above 0xff are rejected because no AP domain has such a number.

@@ -4,17 +4,14 @@
 enum HexText {
     static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// `value` as exactly `width` lowercase hex digits.
-    static func padded(_ value: Int, width: Int) -> String {
-        var bytes = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-        var rest = value
-        var index = width - 1
-        while index >= 0 {
-            bytes[index] = digits[rest & 0xf]
-            rest >>= 4
-            index -= 1
+    /// Appends `value` as exactly `width` lowercase hex digits to `bytes`.
+    @inline(__always)
+    static func append(_ value: Int, width: Int, to bytes: inout [UInt8]) {
+        var shift = (width - 1) * 4
+        while shift >= 0 {
+            bytes.append(digits[(value >> shift) & 0xf])
+            shift -= 4
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The value of one ASCII hex digit, or nil.

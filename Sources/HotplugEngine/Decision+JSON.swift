@@ -5,10 +5,25 @@ extension Decision {
     /// design.md's order: seq, kind, mdev, guest, adapters, domains, apqns, cause;
     /// `control_domains` follows `domains` when there are any (`assign`, `unassign`).
     public var jsonLine: String {
-        "{\"seq\":\(seq),\"kind\":\"\(kind.rawValue)\",\"mdev\":\(JSONText.optional(mdev?.description))"
-            + ",\"guest\":\(JSONText.optional(guest)),\"adapters\":\(JSONText.stringArray(adapters))"
-            + ",\"domains\":\(JSONText.stringArray(domains))"
-            + (controlDomains.isEmpty ? "" : ",\"control_domains\":\(JSONText.stringArray(controlDomains))")
-            + ",\"apqns\":\(JSONText.stringArray(apqns)),\"cause\":\(JSONText.string(cause))}"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160 + 10 * apqns.count + cause.utf8.count)
+        bytes.append(contentsOf: "{\"seq\":\(seq),\"kind\":\"\(kind.rawValue)\",\"mdev\":".utf8)
+        JSONText.appendOptional(mdev?.description, to: &bytes)
+        bytes.append(contentsOf: ",\"guest\":".utf8)
+        JSONText.appendOptional(guest, to: &bytes)
+        bytes.append(contentsOf: ",\"adapters\":".utf8)
+        JSONText.appendIdentifiers(adapters, to: &bytes)
+        bytes.append(contentsOf: ",\"domains\":".utf8)
+        JSONText.appendIdentifiers(domains, to: &bytes)
+        if !controlDomains.isEmpty {
+            bytes.append(contentsOf: ",\"control_domains\":".utf8)
+            JSONText.appendIdentifiers(controlDomains, to: &bytes)
+        }
+        bytes.append(contentsOf: ",\"apqns\":".utf8)
+        JSONText.appendIdentifiers(apqns, to: &bytes)
+        bytes.append(contentsOf: ",\"cause\":".utf8)
+        JSONString.append(cause, to: &bytes)
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

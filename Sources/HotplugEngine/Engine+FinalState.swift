@@ -6,9 +6,9 @@ extension Engine {
     /// matrix, predicted guest configuration, and whether it blocks migration.
     public var finalStateJSON: String {
         func matrix(_ m: APMatrix) -> String {
-            "{\"adapters\":\(JSONText.stringArray(m.adapters.adapterIDs))"
-                + ",\"domains\":\(JSONText.stringArray(m.domains.domainIDs))"
-                + ",\"control_domains\":\(JSONText.stringArray(m.controlDomains.domainIDs))}"
+            "{\"adapters\":\(JSONText.identifierArray(m.adapters.adapterIDs))"
+                + ",\"domains\":\(JSONText.identifierArray(m.domains.domainIDs))"
+                + ",\"control_domains\":\(JSONText.identifierArray(m.controlDomains.domainIDs))}"
         }
         let entries = mdevOrder.map { uuid -> String in
             let record = mdevs[uuid]!

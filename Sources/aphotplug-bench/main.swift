@@ -70,6 +70,17 @@ if selected("engine") {
     }
     report("engine: unbind+rebind of every queue under 16 attached guests (\(produced) decisions)", events: cycle.count,
            seconds: busySeconds, target: "no target; decisions of 256 APQNs each")
+
+    // What the daemon prints for that burst: every decision as a JSON line.
+    var busyEngine = busyStart
+    let busyDecisions = cycle.enumerated().flatMap { busyEngine.handle(.uevent($1, position: UInt64($0))) }
+    var rendered = 0
+    let renderSeconds = median {
+        rendered = 0
+        for decision in busyDecisions { rendered += decision.jsonLine.utf8.count }
+    }
+    print("decisions as JSON lines: \(busyDecisions.count) decisions, \(rendered / 1_000_000) MB, median \(milliseconds(renderSeconds)) ms "
+          + "over \(runs) runs, \(Int(Double(busyDecisions.count) / renderSeconds)) decisions/s (no target)")
 }
 
 if selected("replay") {
