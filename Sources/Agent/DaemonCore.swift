@@ -15,7 +15,12 @@ import Trace
 /// last reads (just before it reads the tree), so polling an idle host feeds nothing.
 /// Uevents are deduplicated by SEQNUM (``SeqnumWindow``): the daemon hears an
 /// event both from its monitor and from `aphotplug handle`, and udev may run
-/// `handle` twice for one event.
+/// `handle` twice for one event. An event numbered at or below the kernel's
+/// uevent counter (`kernel/uevent_seqnum`) as read just before the last scan is
+/// not fed either: the kernel emits a uevent after making its change, so the scan
+/// already shows it (events queued on the monitor while the coldplug or a rescan
+/// ran would otherwise be applied a second time, e.g. an unbind of a queue the
+/// scan found unbound, an anomaly).
 ///
 /// A ``Checkpoint`` carries everything but the tree from one process to the
 /// next (`aphotplug handle`, ``EngineStateFile``).
@@ -31,6 +36,8 @@ public struct DaemonCore {
     private var lastRead: [String: String] = [:]
     /// SEQNUMs of the uevents fed recently.
     private var handledSeqnums = SeqnumWindow()
+    /// The kernel's uevent counter read just before the last scan, when the tree has one.
+    private var scannedThrough: UInt64?
     /// The definition files as last fed, by UUID (enforce and dry-run modes).
     private var lastDefinitions: [MdevUUID: String] = [:]
     /// Counts from the last snapshot, for sd_notify's STATUS.
@@ -100,6 +107,7 @@ public struct DaemonCore {
         // Seeded before the scan: a value that changes while the scan runs differs from
         // the seed at the next read-back and is fed then (feeding an unchanged value is harmless).
         let seed = Dictionary(readBack(), uniquingKeysWith: { $1 })
+        scannedThrough = (try? tree.readAttribute(Self.ueventCounter)).flatMap { UInt64($0.filter { !$0.isWhitespace }) }
         let snapshot: HostSnapshot
         if let recorder {
             let recording = RecordingSysfsTree(tree)
@@ -116,9 +124,13 @@ public struct DaemonCore {
         return engine.handle(.snapshot(snapshot, guests: guests, position: position))
     }
 
+    /// The kernel's count of uevents sent since boot, relative to the sysfs root.
+    static let ueventCounter = "kernel/uevent_seqnum"
+
     /// Feeds one uevent as received; nil (and nothing fed) when an event with
-    /// its SEQNUM was fed before.
+    /// its SEQNUM was fed before, or the last scan already shows it.
     public mutating func uevent(_ uevent: Uevent) -> [Decision]? {
+        if let seqnum = uevent.seqnum, let scannedThrough, seqnum <= scannedThrough { return nil }
         guard markHandled(uevent) else { return nil }
         recorder?(.uevent(uevent))
         ueventCount += 1
