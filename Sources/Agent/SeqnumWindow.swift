@@ -12,20 +12,37 @@ public struct SeqnumWindow: Hashable, Sendable {
     public static let capacity = 1_024
 
     /// Remembered SEQNUMs, oldest first.
-    public private(set) var seqnums: [UInt64] = []
+    public var seqnums: [UInt64] { Array(ring[next...] + ring[..<next]) }
+
+    /// The SEQNUMs in a ring: once full, `next` is the oldest, overwritten by the next insert.
+    private var ring: [UInt64] = []
+    private var next = 0
+    /// The same SEQNUMs, for a constant-time lookup: every uevent the daemon hears is checked.
+    private var members: Set<UInt64> = []
 
     public init() {}
 
     /// A window holding the last ``capacity`` of `seqnums` (oldest first), as persisted.
-    public init(seqnums: [UInt64]) { self.seqnums = Array(seqnums.suffix(Self.capacity)) }
+    public init(seqnums: [UInt64]) {
+        for seqnum in seqnums.suffix(Self.capacity) { _ = insert(seqnum) }
+    }
 
-    public func contains(_ seqnum: UInt64) -> Bool { seqnums.contains(seqnum) }
+    public func contains(_ seqnum: UInt64) -> Bool { members.contains(seqnum) }
 
     /// Remembers `seqnum`; returns false when it was remembered already.
     public mutating func insert(_ seqnum: UInt64) -> Bool {
-        guard !contains(seqnum) else { return false }
-        if seqnums.count == Self.capacity { seqnums.removeFirst() }
-        seqnums.append(seqnum)
+        guard members.insert(seqnum).inserted else { return false }
+        if ring.count < Self.capacity {
+            ring.append(seqnum)
+        } else {
+            members.remove(ring[next])
+            ring[next] = seqnum
+            next = (next + 1) % Self.capacity
+        }
         return true
     }
+
+    public static func == (lhs: SeqnumWindow, rhs: SeqnumWindow) -> Bool { lhs.seqnums == rhs.seqnums }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(seqnums) }
 }

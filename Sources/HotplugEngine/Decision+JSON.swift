@@ -11,16 +11,14 @@ extension Decision {
         JSONText.appendOptional(mdev?.description, to: &bytes)
         bytes.append(contentsOf: ",\"guest\":".utf8)
         JSONText.appendOptional(guest, to: &bytes)
-        bytes.append(contentsOf: ",\"adapters\":".utf8)
-        JSONText.appendIdentifiers(adapters, to: &bytes)
-        bytes.append(contentsOf: ",\"domains\":".utf8)
-        JSONText.appendIdentifiers(domains, to: &bytes)
-        if !controlDomains.isEmpty {
-            bytes.append(contentsOf: ",\"control_domains\":".utf8)
-            JSONText.appendIdentifiers(controlDomains, to: &bytes)
+        func identifiers<S: Sequence>(_ key: String, _ items: S) where S.Element: HexIdentifier {
+            bytes.append(contentsOf: key.utf8)
+            JSONText.appendIdentifiers(items, to: &bytes)
         }
-        bytes.append(contentsOf: ",\"apqns\":".utf8)
-        JSONText.appendIdentifiers(apqns, to: &bytes)
+        identifiers(",\"adapters\":", adapters)
+        identifiers(",\"domains\":", domains)
+        if !controlDomains.isEmpty { identifiers(",\"control_domains\":", controlDomains) }
+        identifiers(",\"apqns\":", apqns)
         bytes.append(contentsOf: ",\"cause\":".utf8)
         JSONString.append(cause, to: &bytes)
         bytes.append(UInt8(ascii: "}"))

@@ -83,8 +83,4 @@ enum ColdplugBenchmark {
         print("  daemon peak RSS (VmHWM): median \(String(format: "%.1f", median(of: peaks))) MiB (target < 40 MiB)")
         print("  load average after: \(Machine.loadAverage)")
     }
-
-    static func contents(_ path: String) -> String {
-        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-    }
 }

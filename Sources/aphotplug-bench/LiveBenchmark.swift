@@ -60,11 +60,11 @@ enum LiveBenchmark {
                 environment: environment, output: decisionsPath, error: work + "/daemon.err")
         }
         guard listener.waitForReady(timeout: .seconds(300)) else {
-            throw BenchError("the daemon sent no READY=1 within 300 s: \(ColdplugBenchmark.contents(work + "/daemon.err"))")
+            throw BenchError("the daemon sent no READY=1 within 300 s: \(contents(work + "/daemon.err"))")
         }
         let coldplug = ContinuousClock.now - start
         let readyPeak = program.peakResidentKiB ?? 0
-        let coldplugDecisions = ColdplugBenchmark.contents(decisionsPath).split(separator: "\n").count
+        let coldplugDecisions = contents(decisionsPath).split(separator: "\n").count
 
         try prepare()
         let lastSeqnum = events.last?.seqnum ?? 0
@@ -103,7 +103,7 @@ enum LiveBenchmark {
         let status = program.wait()
         guard status == 0 else { throw BenchError("the daemon exited with \(status) on SIGTERM") }
 
-        let decisions = ColdplugBenchmark.contents(decisionsPath).split(separator: "\n").dropFirst(coldplugDecisions)
+        let decisions = contents(decisionsPath).split(separator: "\n").dropFirst(coldplugDecisions)
         let finalDecision = decisions.last.map(String.init) ?? ""
         let finalSeq = (try? JSONSerialization.jsonObject(with: Data(finalDecision.utf8)) as? [String: Any])?["seq"] as? Int
         let sendSeconds = seconds(sendEnd - sendStart)
@@ -150,10 +150,4 @@ enum LiveBenchmark {
               let uevents = object["uevents"] as? Int, let rescans = object["rescans"] as? Int else { return nil }
         return (uevents, rescans)
     }
-}
-
-/// Creates `path` (mode 0755) unless it exists; returns it.
-func makeWorkDirectory(_ path: String) throws -> String {
-    guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw BenchError("mkdir \(path): \(String(cString: strerror(errno)))") }
-    return path
 }

@@ -11,10 +11,10 @@ extension DaemonInput {
     ///
     /// The kernel reports `ENOBUFS` on the first receive after it dropped a message,
     /// ahead of the messages still queued on the socket. Those are older than the
-    /// rescan the overflow causes, whose reading of sysfs already includes their
-    /// effects: fed after it, they would roll the model back (a stale unbind would
-    /// unplug an adapter that is bound again). So they are read and skipped here, and
-    /// the loss is reported once they are gone.
+    /// rescan the overflow causes, and fed after it they would roll the model back (a
+    /// stale unbind would unplug an adapter that is bound again); ``DaemonCore`` does
+    /// not feed them, as they are numbered below the kernel's uevent counter read for
+    /// that rescan.
     static func received(_ first: UdevMonitorEvent, from iterator: inout UdevMonitorSequence.AsyncIterator) -> [DaemonInput] {
         var uevents: [Uevent] = []
         var next: UdevMonitorEvent? = first
@@ -24,11 +24,7 @@ extension DaemonInput {
                 uevents.append(uevent)
                 next = uevents.count < batchLimit ? iterator.nextAvailable() : nil
             case .overflow:
-                var skipped = 0
-                while let queued = iterator.nextAvailable() {
-                    if case .uevent = queued { skipped += 1 }
-                }
-                return batch(uevents) + [.eventsLost("the monitor's receive buffer overflowed (ENOBUFS); \(skipped) queued event(s) skipped")]
+                return batch(uevents) + [.eventsLost("the monitor's receive buffer overflowed (ENOBUFS)")]
             case .receiveFailed(let error):
                 return batch(uevents) + [.eventsLost("receiving a uevent failed (\(error))")]
             }

@@ -78,15 +78,16 @@ struct HandleCommand: AsyncParsableCommand {
         } catch {
             // No daemon: handle it here.
         }
+        let tree: DirectorySysfsTree
         let realizer: MatrixRealizer?
         do {
-            realizer = try realizerOptions.realizer(
-                tree: try DirectorySysfsTree(root: sysfsRoot), sysfsRoot: sysfsRoot, lockRetries: StandaloneHandler.s390LockRetries)
+            tree = try DirectorySysfsTree(root: sysfsRoot)
+            realizer = try realizerOptions.realizer(tree: tree, sysfsRoot: sysfsRoot, lockRetries: StandaloneHandler.s390LockRetries)
         } catch {
             throw CommandExit.failure(.noInput, "handle: --sysfs-root \(sysfsRoot): \(error)")
         }
         try await StandaloneHandler(
-            sysfsRoot: sysfsRoot, stateDir: stateDir, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)),
+            tree: tree, sysfsRoot: sysfsRoot, stateDir: stateDir, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)),
             reporter: DecisionSink(target: logTarget, journalSocket: journalSocket),
             definitions: realizerOptions.definitions, realizer: realizer
         ).handle(uevent)

@@ -13,6 +13,8 @@ struct StandaloneHandler {
     /// Rounds of assign, read back, assign again, as the daemon's loop would run them.
     static let realizeRounds = 4
 
+    /// The sysfs tree (`--sysfs-root`), opened once for reading back and realizing.
+    let tree: DirectorySysfsTree
     let sysfsRoot: String
     let stateDir: String
     let lockTimeout: Duration
@@ -32,15 +34,9 @@ struct StandaloneHandler {
             throw CommandExit.failure(.temporaryFailure, "handle: \(error)")
         }
         defer { lock.release() }
-        let tree: DirectorySysfsTree
-        do {
-            tree = try DirectorySysfsTree(root: sysfsRoot)
-        } catch {
-            throw CommandExit.failure(.noInput, "handle: --sysfs-root \(sysfsRoot): \(error)")
-        }
 
         var decisions: [Decision] = []
-        var core: DaemonCore
+        var core = DaemonCore(tree: tree)
         let bootID = EngineStateFile.currentBootID()
         switch EngineStateFile.read(in: stateDir, bootID: bootID) {
         case .restored(let checkpoint):
@@ -51,11 +47,9 @@ struct StandaloneHandler {
             }
             decisions += fed
         case .missing:
-            core = DaemonCore(tree: tree)
             decisions += try scan(&core, uevent)
         case .unusable(let reason):
             StandardStream.log("handle: \(reason); scanning \(sysfsRoot) instead")
-            core = DaemonCore(tree: tree)
             decisions += try scan(&core, uevent)
         }
         if decisions.contains(where: { $0.kind == .resync }) {
