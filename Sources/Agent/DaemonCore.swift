@@ -180,16 +180,34 @@ public struct DaemonCore {
     ///
     /// - Parameter mdevs: read back only these mdevs (`aphotplug handle` reads
     ///   those an event can have changed, ``Engine/mdevsAffected(by:)``); nil: all.
+    ///
+    /// While the engine holds the events of an AP bus scan (``Engine/hasOpenScan``),
+    /// the host configuration masks are fed even when unchanged (they are the
+    /// kernel's word on what the scan meant, kernel-ap.md §7), and the scan is
+    /// then ended with ``EngineEvent/settled(position:)``, recorded as a
+    /// `settled` record: callers read back once a burst has settled.
     public mutating func observe(only mdevs: Set<MdevUUID>? = nil) -> [Decision] {
         var decisions: [Decision] = []
-        for (path, value) in readBack(only: mdevs) where lastRead[path] != value {
+        let scanOpen = engine.hasOpenScan
+        for (path, value) in readBack(only: mdevs)
+        where lastRead[path] != value || (scanOpen && Self.configurationPaths.contains(path)) {
             lastRead[path] = value
             recorder?(.observe(path: path, value: value))
             position += 1
             decisions += engine.handle(.observed(path: path, value: value, position: position))
         }
+        if engine.hasOpenScan {
+            recorder?(.settled)
+            position += 1
+            decisions += engine.handle(.settled(position: position))
+        }
         return decisions
     }
+
+    /// The host configuration (QCI) masks, by logical path.
+    static let configurationPaths: Set<String> = [
+        "/sys/bus/ap/ap_adapter_mask", "/sys/bus/ap/ap_control_domain_mask", "/sys/bus/ap/ap_usage_domain_mask",
+    ]
 
     /// The attributes the kernel changes without a uevent, by logical path (`/sys/...`), in
     /// the order they are fed: the host configuration masks, then per mdev (in UUID order)

@@ -42,6 +42,14 @@ public struct ReplaySession {
             return engine.handle(.observed(path: path, value: value, position: position))
         case .definition(let mdev, let config):
             return engine.handle(.definitionChanged(mdev, DefinitionReading(mdevctlConfig: config, of: mdev), position: position))
+        case .settled:
+            return engine.handle(.settled(position: position))
         }
+    }
+
+    /// Ends the input: an AP bus scan whose events are still held is over.
+    /// Takes no position (no record caused it).
+    public mutating func finish() -> [Decision] {
+        engine.handle(.settled(position: position))
     }
 }

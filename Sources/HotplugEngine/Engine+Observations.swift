@@ -11,10 +11,20 @@ extension Engine {
         let relative = path.dropFirst(5)
         let parts = relative.split(separator: "/")
         let text = value.trimmingTrailingWhitespace
+        if parts.count == 3, parts[0] == "bus", parts[1] == "ap",
+           ["ap_adapter_mask", "ap_usage_domain_mask", "ap_control_domain_mask"].contains(parts[2]) {
+            return hostConfigurationObserved(String(parts[2]), text, seq: seq)
+        }
+        var decisions = endScan()
+        decisions += observedOutsideScans(parts, path: path, value: value, text: text, seq: seq)
+        return decisions
+    }
+
+    private mutating func observedOutsideScans(
+        _ parts: [Substring], path: String, value: String, text: String, seq: UInt64
+    ) -> [Decision] {
         if parts.count == 3, parts[0] == "bus", parts[1] == "ap" {
             switch parts[2] {
-            case "ap_adapter_mask", "ap_usage_domain_mask", "ap_control_domain_mask":
-                return hostConfigurationObserved(String(parts[2]), text, seq: seq)
             case "apmask":
                 return maskEvent(text, isAdapterMask: true, seq: seq)
             case "aqmask":
@@ -46,81 +56,29 @@ extension Engine {
         }
     }
 
-    /// QCI changed (kernel-ap.md §4.7): removed adapters and domains leave
-    /// every guest at once; added ones are filtered in as their queues bind.
+    /// A QCI mask read back (kernel-ap.md §4.7): recorded in the open scan,
+    /// whose end applies it (``Engine``'s scan rule). Without QCI the
+    /// configuration is the one the devices imply.
     private mutating func hostConfigurationObserved(_ attribute: String, _ text: String, seq: UInt64) -> [Decision] {
         if text == "not supported" {
-            host.configuration = nil
-            return refilterAll(seq: seq, cause: "the host AP configuration is not available (no QCI)")
+            var decisions = endScan()
+            let withheldBefore = mdevs.mapValues { withheldAdapters(of: $0) }
+            host.configuration = host.configurationOfDevices
+            inferredConfiguration = APMatrix(adapters: APMask(), domains: APMask())
+            decisions += refilterAll(
+                seq: seq, cause: "the host AP configuration is not available (no QCI)", withheldBefore: withheldBefore)
+            return decisions
         }
         guard let mask = try? APMask(sysfsHex: text) else {
             return [anomaly(seq, "/sys/bus/ap/\(attribute) reads '\(text)', expected 0x and 64 hex digits")]
         }
-        var configuration = host.configuration ?? APMatrix(
-            adapters: host.hostAdapters, domains: host.hostDomains, controlDomains: host.hostControlDomains)
-        let old: APMask
-        let noun: String
-        switch attribute {
-        case "ap_adapter_mask":
-            old = configuration.adapters
-            configuration.adapters = mask
-            noun = "adapter"
-        case "ap_usage_domain_mask":
-            old = configuration.domains
-            configuration.domains = mask
-            noun = "domain"
-        default:
-            old = configuration.controlDomains
-            configuration.controlDomains = mask
-            noun = "control domain"
+        let kind: ConfigurationMask = switch attribute {
+        case "ap_adapter_mask": .adapters
+        case "ap_usage_domain_mask": .domains
+        default: .controlDomains
         }
-        let withheldBefore = mdevs.mapValues { withheldAdapters(of: $0) }
-        let previousConfiguration = host.configuration ?? configuration
-        host.configuration = configuration
-        let width = noun == "adapter" ? 2 : 4
-        func names(_ ids: APMask) -> String {
-            ids.map { width == 2 ? APID($0).description : APQI($0).description }.joined(separator: ", ")
-        }
-        var changes: [String] = []
-        let removed = old.subtracting(mask)
-        let added = mask.subtracting(old)
-        if !removed.isEmpty { changes.append("\(noun) \(names(removed)) removed from") }
-        if !added.isEmpty { changes.append("\(noun) \(names(added)) added to") }
-        guard !changes.isEmpty else { return [] }
-        return hostConfigurationChanged(
-            from: previousConfiguration, to: configuration, withheldBefore: withheldBefore, seq: seq,
-            cause: changes.joined(separator: " and ") + " the host AP configuration")
-    }
-
-    /// §4.7: `on_cfg_changed` clears removed ids from every shadow without
-    /// re-filtering; `on_scan_complete` filters in full only the mdevs that
-    /// have some of the added ids assigned.
-    private mutating func hostConfigurationChanged(
-        from old: APMatrix, to new: APMatrix, withheldBefore: [MdevUUID: APMask], seq: UInt64, cause: String
-    ) -> [Decision] {
-        let removed = APMatrix(
-            adapters: old.adapters.subtracting(new.adapters), domains: old.domains.subtracting(new.domains),
-            controlDomains: old.controlDomains.subtracting(new.controlDomains))
-        let added = APMatrix(
-            adapters: new.adapters.subtracting(old.adapters), domains: new.domains.subtracting(old.domains),
-            controlDomains: new.controlDomains.subtracting(old.controlDomains))
-        var decisions: [Decision] = []
-        for uuid in mdevOrder {
-            let record = mdevs[uuid]!
-            let gains = record.assigned.adapters.intersects(added.adapters) || record.assigned.domains.intersects(added.domains)
-                || record.assigned.controlDomains.intersects(added.controlDomains)
-            var target = clearedShadow(of: record, removing: removed)
-            if gains { target = (filteredShadow(of: record.assigned), false) }
-            mdevs[uuid]!.shadowIsStale = target.isStale
-            if target.shadow != record.shadow {
-                decisions += moveShadow(
-                    of: uuid, to: target.shadow, seq: seq, cause: cause, withheldBefore: withheldBefore[uuid])
-            } else {
-                decisions += newlyWithheld(
-                    uuid, before: withheldBefore[uuid] ?? APMask(), formerShadow: record.shadow.adapters, seq: seq)
-            }
-        }
-        return decisions
+        configurationMaskObserved(mask, kind, seq: seq)
+        return []
     }
 
     private mutating func mdevAttributeObserved(_ uuid: MdevUUID, _ attribute: String, _ value: String, seq: UInt64) -> [Decision] {

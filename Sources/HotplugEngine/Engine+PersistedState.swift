@@ -5,17 +5,18 @@ import APModel
 /// the engine from one event to the next. An engine restored from
 /// ``encode(to:)`` decides exactly as the one that was encoded.
 ///
-/// Layout (version 1), in this order: the magic `APHE`, the version (varint);
+/// Layout (version 2), in this order: the magic `APHE`, the version (varint);
 /// the host (driver names, the 65,536 queue slots run-length encoded, cards,
 /// QCI configuration, apmask, aqmask, maximum ids); the mdevs in UUID order
 /// (assignment, shadow and its staleness, guest, observed `guest_matrix`,
 /// blocker, enforcement bookkeeping); the matrix device and its features;
 /// the last COMPLETECOUNT; whether a snapshot was applied; the definitions in
-/// UUID order; the pending assignability change. Derived tables (per-adapter
-/// masks) are rebuilt on decoding, not stored.
+/// UUID order; the pending assignability change; the ids whose place in the
+/// configuration is inferred; the open scan (``OpenScan``). Derived tables
+/// (per-adapter masks, a scan's added devices) are rebuilt on decoding, not stored.
 extension Engine {
     /// The version ``encode(to:)`` writes and ``init(decoding:)`` reads.
-    public static let persistedStateVersion: UInt64 = 1
+    public static let persistedStateVersion: UInt64 = 2
     static let persistedStateMagic = Array("APHE".utf8)
 
     /// Appends the engine's state to `encoder`.
@@ -38,6 +39,8 @@ extension Engine {
             encoder.bool(definition.autostart)
         }
         encoder.optional(assignabilityChangedAt) { $0.varint($1) }
+        encoder.matrix(inferredConfiguration)
+        encoder.optional(scan) { $1.encode(to: &$0) }
     }
 
     /// Restores an engine from what ``encode(to:)`` wrote, leaving `decoder` after it.
@@ -77,6 +80,10 @@ extension Engine {
         }
         assignabilityChangedAt = try decoder.optional("engine.assignability_changed_at") { decoder throws(PersistedStateError) in
             try decoder.varint("engine.assignability_changed_at")
+        }
+        inferredConfiguration = try decoder.matrix("engine.inferred_configuration")
+        scan = try decoder.optional("engine.scan") { decoder throws(PersistedStateError) in
+            try OpenScan(decoding: &decoder)
         }
     }
 }
@@ -123,7 +130,7 @@ extension HostModel {
             encoder.optional(card.driver) { $0.string($1) }
             encoder.bool(card.configured)
         }
-        encoder.optional(configuration) { $0.matrix($1) }
+        encoder.matrix(configuration)
         encoder.mask(apmask)
         encoder.mask(aqmask)
         encoder.int(maxAdapterID)
@@ -167,9 +174,7 @@ extension HostModel {
             }
             cards[id] = CardSlot(hardwareType: type, driver: driver, configured: try decoder.bool(field + ".configured"))
         }
-        let configuration = try decoder.optional("engine.host.configuration") { decoder throws(PersistedStateError) in
-            try decoder.matrix("engine.host.configuration")
-        }
+        let configuration = try decoder.matrix("engine.host.configuration")
         self.init(
             driverNames: names, queues: queues, cards: cards, configuration: configuration,
             apmask: try decoder.mask("engine.host.apmask"), aqmask: try decoder.mask("engine.host.aqmask"),

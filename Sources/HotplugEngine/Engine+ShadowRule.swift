@@ -163,6 +163,9 @@ extension Engine {
         var decisions: [Decision] = []
         for index in mdevs.records.indices where mdevs.records[index].assigned.adapters.contains(adapter.rawValue) {
             var record = mdevs.records[index]
+            // A probe while the scan that added ids to this mdev runs links the queue and
+            // filters nothing (vfio_ap_mdev_probe_queue); the scan's end filters it in full.
+            if filters && !deferredFiltering.isEmpty && deferredFiltering.contains(record.uuid) { continue }
             let shadow: APMatrix
             let filtersThisMdev = filters && boundQueue.map(record.assigned.contains) ?? filters
             if filtersThisMdev && record.shadowIsStale {

@@ -10,6 +10,9 @@ extension Engine {
         hasSnapshot = true
         assignabilityChangedAt = seq
         let previous = mdevs
+        // The snapshot already shows what the held events of an open scan did.
+        scan = nil
+        inferredConfiguration = APMatrix(adapters: APMask(), domains: APMask())
         host = HostModel(snapshot: snapshot)
         matrixDevicePresent = snapshot.matrixDevice != nil
         features = snapshot.matrixDevice?.features ?? []

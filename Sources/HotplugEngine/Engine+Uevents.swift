@@ -19,15 +19,19 @@ extension Engine {
         }
         switch device {
         case .busRoot:
-            return busRootEvent(action, uevent, seq: seq)
+            return endScan() + busRootEvent(action, uevent, seq: seq)
         case .card(let id):
-            return cardEvent(action, id, uevent, seq: seq)
+            guard isScanEvent(action, .card(id)) else { return endScan() + cardEvent(action, id, uevent, seq: seq) }
+            return holdScanEvent(action, .card(id), uevent, seq: seq)
         case .queue(let apqn):
-            return queueEvent(action, apqn, uevent, driver: fields.driver, seq: seq)
+            guard isScanEvent(action, .queue(apqn)) else {
+                return endScan() + queueEvent(action, apqn, uevent, driver: fields.driver, seq: seq)
+            }
+            return holdScanEvent(action, .queue(apqn), uevent, seq: seq)
         case .matrix:
-            return matrixDeviceEvent(action, seq: seq)
+            return endScan() + matrixDeviceEvent(action, seq: seq)
         case .mdev(let uuid):
-            return mdevEvent(action, uuid, seq: seq)
+            return endScan() + mdevEvent(action, uuid, seq: seq)
         }
     }
 
@@ -72,7 +76,7 @@ extension Engine {
 
     // MARK: /devices/ap/cardAA
 
-    private mutating func cardEvent(_ action: UeventAction, _ id: APID, _ uevent: Uevent, seq: UInt64) -> [Decision] {
+    mutating func cardEvent(_ action: UeventAction, _ id: APID, _ uevent: Uevent, seq: UInt64) -> [Decision] {
         let existing = host.cards[id]
         switch action {
         case .add:
@@ -80,14 +84,13 @@ extension Engine {
             guard existing == nil else { return [] }
             let type = uevent["DEV_TYPE"].flatMap { Int($0, radix: 16) } ?? 0
             host.setCard(id, HostModel.CardSlot(hardwareType: type, driver: nil, configured: true))
-            return cardPresenceChanged(id, seq: seq, cause: "\(id.cardName) appeared")
+            return []
         case .bind:
             var decisions: [Decision] = []
             var card = existing ?? HostModel.CardSlot(hardwareType: 0, driver: nil, configured: true)
             if existing == nil { decisions.append(anomaly(seq, "bind of \(id.cardName), which was never added")) }
             card.driver = uevent.driver
             host.setCard(id, card)
-            if existing == nil { decisions += cardPresenceChanged(id, seq: seq, cause: "\(id.cardName) appeared") }
             return decisions
         case .unbind:
             guard var card = existing else { return [anomaly(seq, "unbind of \(id.cardName), which is unknown")] }
@@ -97,7 +100,7 @@ extension Engine {
         case .remove:
             guard existing != nil else { return [anomaly(seq, "remove of \(id.cardName), which is unknown")] }
             host.setCard(id, nil)
-            return cardPresenceChanged(id, seq: seq, cause: "\(id.cardName) was removed")
+            return []
         case .change:
             guard var card = existing else { return [anomaly(seq, "change of \(id.cardName), which is unknown")] }
             if let config = uevent["CONFIG"] {
@@ -111,29 +114,23 @@ extension Engine {
         }
     }
 
-    /// Without QCI data the host's adapters are the cards present, so a card
-    /// coming or going changes the configuration.
-    private mutating func cardPresenceChanged(_ id: APID, seq: UInt64, cause: String) -> [Decision] {
-        guard host.configuration == nil else { return [] }
-        return rejudge(id, seq: seq, cause: cause, filters: host.cards[id] != nil)
-    }
-
     // MARK: /devices/ap/cardAA/AA.DDDD
 
-    private mutating func queueEvent(
+    mutating func queueEvent(
         _ action: UeventAction, _ apqn: APQN, _ uevent: Uevent, driver name: String?, seq: UInt64
     ) -> [Decision] {
         let slot = host.queue(apqn)
         switch action {
         case .add:
-            guard !slot.present else { return [] }  // coldplug race: already known from the scan
-            return queuePresenceChanged(apqn, present: true, seq: seq)
+            // A second add is the coldplug race: already known from the scan.
+            host.setQueuePresent(apqn, true)
+            return []
         case .bind:
             guard let name else { return [anomaly(seq, "bind of \(apqn) without DRIVER")] }
             var decisions: [Decision] = []
             if !slot.present {
                 decisions.append(anomaly(seq, "bind of queue \(apqn), which was never added"))
-                decisions += queuePresenceChanged(apqn, present: true, seq: seq)
+                host.setQueuePresent(apqn, true)
             }
             let driver = host.driverID(name)
             host.setQueueDriver(apqn, driver)
@@ -157,7 +154,8 @@ extension Engine {
                 decisions.append(anomaly(seq, "remove of queue \(apqn) while bound to \(host.driverName(slot.driver) ?? "?") (no unbind seen)"))
                 decisions += queueUnbound(apqn, previous: slot.driver, seq: seq, cause: "queue \(apqn) removed from ")
             }
-            return decisions + queuePresenceChanged(apqn, present: false, seq: seq)
+            host.setQueuePresent(apqn, false)
+            return decisions
         case .change:
             guard slot.present else { return [anomaly(seq, "change of queue \(apqn), which is unknown")] }
             if let config = uevent["CONFIG"] {
@@ -175,13 +173,6 @@ extension Engine {
         host.setQueueDriver(apqn, HostModel.noDriver)
         guard previous == HostModel.vfioDriver else { return [] }
         return rejudge(apqn.adapter, seq: seq, cause: cause + "vfio_ap")
-    }
-
-    private mutating func queuePresenceChanged(_ apqn: APQN, present: Bool, seq: UInt64) -> [Decision] {
-        let domainsChanged = host.setQueuePresent(apqn, present)
-        guard domainsChanged, host.configuration == nil else { return [] }
-        let domain = apqn.domain
-        return refilterAll(seq: seq, cause: present ? "domain \(domain) appeared" : "the last queue of domain \(domain) was removed")
     }
 
     // MARK: /devices/vfio_ap/matrix and its mdevs

@@ -31,6 +31,15 @@ public struct Engine: Sendable {
     /// Set (to the event's seq) by every change that can make a desired APQN
     /// assignable or not: apmask/aqmask, an assignment, an mdev added or removed.
     var assignabilityChangedAt: UInt64?
+    /// The AP bus scan whose card and queue events are held (``Engine``'s scan rule).
+    var scan: OpenScan?
+    /// Adapters and domains whose place in the host configuration rests on
+    /// inference from uevents, not on a read-back (a read-back contradicting
+    /// them is a divergence).
+    var inferredConfiguration = APMatrix(adapters: APMask(), domains: APMask())
+    /// While a scan's held events are replayed: the mdevs that gained ids from
+    /// the configuration change, whose probes do not filter (the scan's end does).
+    var deferredFiltering: Set<MdevUUID> = []
 
     /// An engine that knows nothing yet: an empty host.
     public init() {}
@@ -52,13 +61,15 @@ public struct Engine: Sendable {
         case .uevent(let uevent, let position):
             return handleUevent(uevent, position: position)
         case .guestAttached(let uuid, let name, let position):
-            return guestAttached(uuid, name: name, seq: position)
+            return endScan() + guestAttached(uuid, name: name, seq: position)
         case .guestDetached(let uuid, let position):
-            return guestDetached(uuid, seq: position)
+            return endScan() + guestDetached(uuid, seq: position)
         case .observed(let path, let value, let position):
             return observed(path: path, value: value, seq: position)
         case .definitionChanged(let uuid, let reading, let position):
-            return definitionChanged(uuid, reading, seq: position)
+            return endScan() + definitionChanged(uuid, reading, seq: position)
+        case .settled:
+            return endScan()
         }
     }
 

@@ -20,4 +20,10 @@ public enum EngineEvent: Hashable, Sendable {
     /// whenever the file appeared, changed or went away. Definitions are the
     /// desired matrices that `assign` decisions work towards.
     case definitionChanged(MdevUUID, DefinitionReading, position: UInt64)
+    /// A burst of events has settled (the shell has read the host
+    /// configuration masks back after it), or the input ended: an AP bus scan
+    /// whose events the engine holds is over. Replay sends it at the end of
+    /// input; the daemon and `handle` after each read-back while
+    /// ``Engine/hasOpenScan`` holds, and record it in traces.
+    case settled(position: UInt64)
 }

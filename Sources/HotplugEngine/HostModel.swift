@@ -41,20 +41,32 @@ struct HostModel {
     private(set) var cards: [APID: CardSlot] = [:]
     private(set) var cardMask = APMask()
 
-    /// The host AP configuration as QCI reports it, when known (snapshot or
-    /// observation of `ap_*_mask`); nil means "inferred from the devices".
-    var configuration: APMatrix?
+    /// The host AP configuration (QCI: `ap_adapter_mask`, `ap_usage_domain_mask`,
+    /// `ap_control_domain_mask`) as the engine believes it: read back (snapshot,
+    /// observation) or inferred from the uevents of AP bus scans (``Engine``'s
+    /// scan rule, kernel-ap.md §7). Without QCI data the adapters are the cards
+    /// present, the domains those with queues, and every control domain counts.
+    var configuration = APMatrix(adapters: APMask(), domains: APMask(), controlDomains: .all)
     var apmask = APMask.all
     var aqmask = APMask.all
     var maxAdapterID = 255
     var maxDomainID = 255
 
-    /// Adapters in the host configuration (QCI APM, or the cards present).
-    var hostAdapters: APMask { configuration?.adapters ?? cardMask }
-    /// Usage domains in the host configuration (QCI AQM, or domains with queues).
-    var hostDomains: APMask { configuration?.domains ?? domainsWithQueues }
-    /// Control domains in the host configuration (QCI ADM, or every domain when unknown).
-    var hostControlDomains: APMask { configuration?.controlDomains ?? .all }
+    /// Adapters in the host configuration (QCI APM).
+    var hostAdapters: APMask { configuration.adapters }
+    /// Usage domains in the host configuration (QCI AQM).
+    var hostDomains: APMask { configuration.domains }
+    /// Control domains in the host configuration (QCI ADM).
+    var hostControlDomains: APMask { configuration.controlDomains }
+
+    /// The configuration the devices imply when QCI gives none: the cards
+    /// present, the domains that have queues, every control domain.
+    var configurationOfDevices: APMatrix {
+        APMatrix(adapters: cardMask, domains: domainsWithQueues, controlDomains: .all)
+    }
+
+    /// How many queue devices of `domain` exist.
+    func queueCount(ofDomain domain: UInt8) -> Int32 { domainQueueCount[Int(domain)] }
 
     /// Whether `apqn` is reserved for the host's default drivers (apmask and aqmask).
     func isHostOwned(_ apqn: APQN) -> Bool {
@@ -130,7 +142,6 @@ struct HostModel {
 
     /// Rebuilds the whole model from a snapshot.
     init(snapshot: HostSnapshot) {
-        configuration = snapshot.hostConfiguration
         apmask = snapshot.apmask
         aqmask = snapshot.aqmask
         maxAdapterID = snapshot.maxAdapterID
@@ -143,6 +154,7 @@ struct HostModel {
             setQueueState(queue.apqn, configured: queue.configured, checkstopped: queue.checkstopped)
             setQueueDriver(queue.apqn, queue.driver.map { driverID($0) } ?? Self.noDriver)
         }
+        configuration = snapshot.hostConfiguration ?? configurationOfDevices
     }
 
     /// An empty host: no devices, default masks (everything host-owned),
@@ -153,7 +165,7 @@ struct HostModel {
     /// per-adapter masks and per-domain counts are derived from the queue table
     /// exactly as the mutations keep them, so they are not persisted.
     init(
-        driverNames: [String], queues: [QueueSlot], cards: [APID: CardSlot], configuration: APMatrix?,
+        driverNames: [String], queues: [QueueSlot], cards: [APID: CardSlot], configuration: APMatrix,
         apmask: APMask, aqmask: APMask, maxAdapterID: Int, maxDomainID: Int
     ) {
         self.driverNames = driverNames

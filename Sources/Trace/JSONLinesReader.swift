@@ -58,6 +58,7 @@ private struct RecordDecoder {
     private static let guestMembers = ["type", "action", "mdev", "name"]
     private static let observeMembers = ["type", "path", "value"]
     private static let definitionMembers = ["type", "mdev", "config"]
+    private static let settledMembers = ["type"]
 
     func record(from value: JSONValue) throws(TraceError) -> TraceRecord {
         guard case .object(let members) = value else {
@@ -133,8 +134,12 @@ private struct RecordDecoder {
             case let other?:
                 throw failure(expected: "\"config\" to be the file's text or null", found: describe(other))
             }
+        case "settled":
+            try check(fields, allowed: Self.settledMembers, type: type)
+            return .settled
         default:
-            throw failure(expected: "\"type\" to be snapshot, uevent, guest, observe or definition", found: "'\(type)'")
+            throw failure(
+                expected: "\"type\" to be snapshot, uevent, guest, observe, definition or settled", found: "'\(type)'")
         }
     }
 

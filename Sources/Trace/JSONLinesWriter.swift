@@ -8,6 +8,7 @@ import APModel
 /// {"type":"guest","action":"attach","mdev":"<uuid>","name":"vm1"}
 /// {"type":"observe","path":"/sys/devices/vfio_ap/matrix/<uuid>/guest_matrix","value":"05.0004\n"}
 /// {"type":"definition","mdev":"<uuid>","config":"{\"mdev_type\":\"vfio_ap-passthrough\",…}"}
+/// {"type":"settled"}
 /// ```
 ///
 /// Output is deterministic: keys in the order above, `env` in the event's
@@ -78,6 +79,8 @@ public enum JSONLinesWriter {
             } else {
                 output.append(contentsOf: "null".utf8)
             }
+        case .settled:
+            JSONText.appendString("settled", to: &output)
         }
         output.append(contentsOf: "}\n".utf8)
     }

@@ -31,6 +31,11 @@ public enum TraceRecord: Equatable, Sendable {
     ///   - mdev: the UUID the file is named after.
     ///   - config: the file's raw content, or nil when the file was removed.
     case definition(mdev: MdevUUID, config: String?)
+    /// The recorder's burst of events had settled and the host configuration
+    /// masks were read back: an AP bus scan whose events the engine held is
+    /// over (``HotplugEngine``'s `EngineEvent.settled`). Replay feeds it where
+    /// it was recorded, so it decides at the same points as the daemon did.
+    case settled
 }
 
 /// A parsed trace record and where it came from.

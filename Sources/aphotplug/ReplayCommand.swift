@@ -97,6 +97,7 @@ struct ReplayCommand: ParsableCommand {
                 }
             }
         }
+        output.print(session.finish())
         if finalState { output.write(session.engine.finalStateJSON + "\n") }
         output.flush()
     }

@@ -57,6 +57,8 @@ import Testing
         for uuid in [mdevA, mdevB] { described[uuid] = Set(engine.mdevs[uuid]!.shadow.apqns) }
 
         for _ in 0..<steps {
+            // Checks that hold once the step's burst has settled (the engine holds scan events until then).
+            var afterSettling: [() -> Void] = []
             let apqn = APQN(adapter: UInt8.random(in: 0...3, using: &random), domain: UInt8.random(in: 0...3, using: &random))
             let slot = engine.host.queue(apqn)
             let before = engine.mdevs.mapValues(\.shadow)
@@ -65,10 +67,12 @@ import Testing
                 guard slot.present, slot.driver == HostModel.vfioDriver else { continue }
                 _ = uevent(KernelEvent.queue("unbind", apqn.description, seq: seq + 1))
                 // Unbinding a shadow queue removes exactly its adapter, never a domain.
-                for (uuid, old) in before where old.contains(apqn) {
-                    var expected = old
-                    expected.adapters.remove(apqn.adapter.rawValue)
-                    check(engine.mdevs[uuid]!.shadow == expected, "unbind \(apqn) changed more than adapter \(apqn.adapter)")
+                afterSettling.append {
+                    for (uuid, old) in before where old.contains(apqn) {
+                        var expected = old
+                        expected.adapters.remove(apqn.adapter.rawValue)
+                        check(engine.mdevs[uuid]!.shadow == expected, "unbind \(apqn) changed more than adapter \(apqn.adapter)")
+                    }
                 }
             case 2, 3:  // bind an unbound, non-host-owned queue to vfio_ap
                 guard slot.present, slot.driver == HostModel.noDriver, !engine.host.isHostOwned(apqn) else { continue }
@@ -130,8 +134,11 @@ import Testing
             default:  // deconfigure or reconfigure a queue: never changes a guest
                 guard slot.present else { continue }
                 _ = uevent(KernelEvent.queue("change", apqn.description, extra: ["CONFIG": Bool.random(using: &random) ? "0" : "1"], seq: seq + 1))
-                check(engine.mdevs.mapValues(\.shadow) == before, "CONFIG change of \(apqn) moved a shadow")
+                afterSettling.append { check(engine.mdevs.mapValues(\.shadow) == before, "CONFIG change of \(apqn) moved a shadow") }
             }
+            seq += 1
+            _ = feed(.settled(position: seq))
+            for check in afterSettling { check() }
             failures += violations(engine, described: described).map { "seed \(seed): " + $0 }
         }
         return (lines, failures)

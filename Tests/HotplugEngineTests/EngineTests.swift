@@ -34,12 +34,12 @@ import Testing
 
     @Test func unbindUnplugsWholeAdapterOnlyFromItsMdev() {
         var (engine, _) = start(Self.documentationHost(), guests: [Self.a: "vm1"])
-        #expect(engine.handle(.uevent(KernelEvent.queue("unbind", "05.0004", seq: 10), position: 1)).map(\.jsonLine) == [
+        #expect(engine.settling(.uevent(KernelEvent.queue("unbind", "05.0004", seq: 10), position: 1)).map(\.jsonLine) == [
             #"{"seq":10,"kind":"unplug-adapter","mdev":"0b5e1c3a-1111-4c4c-8888-000000000001","guest":"vm1","adapters":["05"],"domains":[],"apqns":["05.0004","05.00ab"],"cause":"queue 05.0004 unbound from vfio_ap"}"#,
             #"{"seq":10,"kind":"blocker-updated","mdev":"0b5e1c3a-1111-4c4c-8888-000000000001","guest":"vm1","adapters":["06"],"domains":["0004","00ab"],"apqns":[],"cause":"guest vm1 of vfio-ap mdev 0b5e1c3a-1111-4c4c-8888-000000000001 now holds 2 APQN(s); it still cannot be live-migrated"}"#,
         ])
         #expect(engine.mdevs[Self.b]!.shadow == APMatrix([5], [0x47, 0xff]))
-        let rebind = engine.handle(.uevent(KernelEvent.queue("bind", "05.0004", driver: "vfio_ap", seq: 11), position: 2))
+        let rebind = engine.settling(.uevent(KernelEvent.queue("bind", "05.0004", driver: "vfio_ap", seq: 11), position: 2))
         #expect(rebind.map(\.kind) == [.plug, .blockerUpdated])
         #expect(rebind[0].adapters == [APID(5)])
         #expect(rebind[0].apqns.map(\.description) == ["05.0004", "05.00ab"])
@@ -49,7 +49,7 @@ import Testing
     @Test func unbindOfAQueueOutsideTheShadowChangesNothing() {
         var (engine, _) = start(Self.documentationHost())
         // 06.0047 belongs to no mdev.
-        #expect(engine.handle(.uevent(KernelEvent.queue("unbind", "06.0047", seq: 5), position: 1)) == [])
+        #expect(engine.settling(.uevent(KernelEvent.queue("unbind", "06.0047", seq: 5), position: 1)) == [])
     }
 
     @Test func adapterWithheldUntilItsLastQueueIsBound() {
@@ -60,7 +60,7 @@ import Testing
         #expect(decisions == [
             #"{"seq":0,"kind":"withhold","mdev":"0b5e1c3a-1111-4c4c-8888-000000000001","guest":null,"adapters":["05"],"domains":[],"apqns":["05.00ab"],"cause":"adapter 05 assigned but kept out of the guest until every listed queue is bound to vfio_ap"}"#,
         ])
-        let bound = engine.handle(.uevent(KernelEvent.queue("bind", "05.00ab", driver: "vfio_ap", seq: 7), position: 1))
+        let bound = engine.settling(.uevent(KernelEvent.queue("bind", "05.00ab", driver: "vfio_ap", seq: 7), position: 1))
         #expect(bound.map(\.jsonLine) == [
             #"{"seq":7,"kind":"plug","mdev":"0b5e1c3a-1111-4c4c-8888-000000000001","guest":null,"adapters":["05"],"domains":[],"apqns":["05.0004","05.00ab"],"cause":"queue 05.00ab bound to vfio_ap"}"#,
         ])
@@ -68,26 +68,26 @@ import Testing
 
     @Test func deconfiguredCardAndQueuesStayInTheGuest() {
         var (engine, _) = start(Self.documentationHost())
-        #expect(engine.handle(.uevent(KernelEvent.card("change", 5, driver: "cex4card", extra: ["CONFIG": "0"], seq: 3), position: 1)) == [])
-        #expect(engine.handle(.uevent(KernelEvent.queue("change", "05.0004", driver: "vfio_ap", extra: ["CONFIG": "0"], seq: 4), position: 2)) == [])
+        #expect(engine.settling(.uevent(KernelEvent.card("change", 5, driver: "cex4card", extra: ["CONFIG": "0"], seq: 3), position: 1)) == [])
+        #expect(engine.settling(.uevent(KernelEvent.queue("change", "05.0004", driver: "vfio_ap", extra: ["CONFIG": "0"], seq: 4), position: 2)) == [])
         #expect(engine.mdevs[Self.a]!.shadow == APMatrix([5, 6], [4, 0xab]))
     }
 
     @Test func hostConfigurationRemovalOfAnAdapterAndOfADomain() {
         var (engine, _) = start(Self.documentationHost())
         var config = APMatrix([6], [4, 0x47, 0xab, 0xff])
-        let adapterGone = engine.handle(.observed(path: "/sys/bus/ap/ap_adapter_mask", value: config.adapters.sysfsHex + "\n", position: 1))
+        let adapterGone = engine.settling(.observed(path: "/sys/bus/ap/ap_adapter_mask", value: config.adapters.sysfsHex + "\n", position: 1))
         #expect(adapterGone.map(\.kind) == [.unplugAdapter, .unplugAdapter])
         #expect(adapterGone[0].cause == "adapter 05 removed from the host AP configuration")
         #expect(adapterGone[1].mdev == Self.b)
         config.domains.remove(0xab)
-        let domainGone = engine.handle(.observed(path: "/sys/bus/ap/ap_usage_domain_mask", value: config.domains.sysfsHex + "\n", position: 2))
+        let domainGone = engine.settling(.observed(path: "/sys/bus/ap/ap_usage_domain_mask", value: config.domains.sysfsHex + "\n", position: 2))
         #expect(domainGone.map(\.jsonLine) == [
             #"{"seq":2,"kind":"unplug-domain","mdev":"0b5e1c3a-1111-4c4c-8888-000000000001","guest":null,"adapters":[],"domains":["00ab"],"apqns":["06.00ab"],"cause":"domain 00ab removed from the host AP configuration"}"#,
         ])
         // The queue removals of the scan find the guests already updated.
-        #expect(engine.handle(.uevent(KernelEvent.queue("unbind", "06.00ab", seq: 8), position: 3)) == [])
-        #expect(engine.handle(.uevent(KernelEvent.queue("remove", "06.00ab", seq: 9), position: 4)) == [])
+        #expect(engine.settling(.uevent(KernelEvent.queue("unbind", "06.00ab", seq: 8), position: 3)) == [])
+        #expect(engine.settling(.uevent(KernelEvent.queue("remove", "06.00ab", seq: 9), position: 4)) == [])
         #expect(engine.mdevs[Self.a]!.shadow == APMatrix([6], [4]))
     }
 
@@ -164,9 +164,9 @@ import Testing
 
     @Test func kernelSurprisesBecomeAnomaliesNotTraps() {
         var engine = Engine()
-        #expect(engine.handle(.uevent(KernelEvent.queue("remove", "05.0004", seq: 1), position: 0)).map(\.kind) == [.anomaly])
-        #expect(engine.handle(.uevent(KernelEvent.queue("unbind", "05.0004", seq: 2), position: 1)).map(\.kind) == [.anomaly])
-        #expect(engine.handle(.uevent(KernelEvent.queue("bind", "05.0004", driver: "vfio_ap", seq: 3), position: 2)).map(\.kind) == [.anomaly])
+        #expect(engine.settling(.uevent(KernelEvent.queue("remove", "05.0004", seq: 1), position: 0)).map(\.kind) == [.anomaly])
+        #expect(engine.settling(.uevent(KernelEvent.queue("unbind", "05.0004", seq: 2), position: 1)).map(\.kind) == [.anomaly])
+        #expect(engine.settling(.uevent(KernelEvent.queue("bind", "05.0004", driver: "vfio_ap", seq: 3), position: 2)).map(\.kind) == [.anomaly])
         #expect(engine.host.queue(APQN(adapter: 5, domain: 4)).driver == HostModel.vfioDriver)
         #expect(engine.handle(.uevent(Uevent(["ACTION": "add"]), position: 3)).map(\.cause) == [
             "malformed uevent: ACTION, DEVPATH and SUBSYSTEM are required",
@@ -187,7 +187,7 @@ import Testing
 
     @Test func queueRemoveWithoutUnbindIsAnAnomalyThatStillUnplugs() {
         var (engine, _) = start(Self.documentationHost())
-        let result = engine.handle(.uevent(KernelEvent.queue("remove", "06.00ab", seq: 9), position: 1))
+        let result = engine.settling(.uevent(KernelEvent.queue("remove", "06.00ab", seq: 9), position: 1))
         #expect(result.map(\.kind) == [.anomaly, .unplugAdapter])
     }
 

@@ -64,6 +64,12 @@ import Trace
         #expect(try read(text).map(\.record) == records)
     }
 
+    @Test func settledLinesRoundTripAndTakeNoOtherMember() throws {
+        #expect(JSONLinesWriter.line(.settled) == #"{"type":"settled"}"# + "\n")
+        #expect(try read(#"{"type":"settled"}"# + "\n").map(\.record) == [.settled])
+        #expect(readError(#"{"type":"settled","at":1}"#)?.description.contains("at") == true)
+    }
+
     @Test func writerEscapesControlCharactersQuotesAndBackslashes() {
         let line = JSONLinesWriter.line(.observe(path: "/p\"q\\r", value: "\u{0}\u{1}\u{8}\u{9}\u{A}\u{C}\u{D}\u{1F}\u{7F}é/"))
         #expect(line == #"{"type":"observe","path":"/p\"q\\r","value":"\u0000\u0001\b\t\n\f\r\u001f"# + "\u{7F}é/\"}\n")
@@ -151,7 +157,7 @@ import Trace
         (#"[1]"#, "a JSON object (one record per line)", "an array"),
         (#"{"env":{}}"#, #"a "type" member"#, "none"),
         (#"{"type":3}"#, #""type" to be a string"#, "the number 3"),
-        (#"{"type":"bogus"}"#, #""type" to be snapshot, uevent, guest, observe or definition"#, "'bogus'"),
+        (#"{"type":"bogus"}"#, #""type" to be snapshot, uevent, guest, observe, definition or settled"#, "'bogus'"),
         (#"{"type":"definition","mdev":"0b5e2c7a-4f61-4e8e-9d3b-7c1a2f4e5d60","config":5}"#, #""config" to be the file's text or null"#, "the number 5"),
         (#"{"type":"definition","mdev":"vm1","config":null}"#, #""mdev" to be a UUID (8-4-4-4-12 hex digits)"#, "'vm1'"),
         (#"{"type":"uevent","type":"uevent","env":{}}"#, "each member once", #"a second "type""#),
