@@ -12,6 +12,14 @@ import Trace
 public struct ReplaySession {
     public private(set) var engine = Engine()
     private var position: UInt64 = 0
+    /// The receive time of the last timestamped record (udevadm text).
+    private var lastMicroseconds: UInt64?
+
+    /// A pause this long between two events of a udevadm capture ends an AP bus
+    /// scan: a scan's events follow each other within milliseconds, and the
+    /// kernel scans every `config_time` seconds (30 by default) or on a
+    /// configuration change.
+    public static let scanPause: UInt64 = 500_000
 
     public init() {}
 
@@ -19,6 +27,19 @@ public struct ReplaySession {
     /// hold mdevs (`--guest UUID=NAME`).
     public mutating func start(snapshot: HostSnapshot, guests: [MdevUUID: String]) -> [Decision] {
         engine.handle(.snapshot(snapshot, guests: guests, position: 0))
+    }
+
+    /// Replays one record received at `microseconds` (udevadm text): after a
+    /// pause of ``scanPause`` or more, the held AP bus scan is ended first.
+    public mutating func replay(_ record: TraceRecord, microseconds: UInt64?) throws(SnapshotError) -> [Decision] {
+        var decisions: [Decision] = []
+        if let microseconds {
+            if let last = lastMicroseconds, microseconds >= last, microseconds - last >= Self.scanPause {
+                decisions = finish()
+            }
+            lastMicroseconds = microseconds
+        }
+        return decisions + (try replay(record))
     }
 
     /// Replays one record and returns the decisions it caused.

@@ -49,7 +49,7 @@ extension Engine {
     /// Holds a card or queue event of a scan; ends a scan it cannot belong to first.
     mutating func holdScanEvent(_ action: UeventAction, _ device: OpenScan.Device, _ uevent: Uevent, seq: UInt64) -> [Decision] {
         var decisions: [Decision] = []
-        if let scan, !scan.accepts(device) { decisions = endScan() }
+        if let scan, !scan.accepts(action, of: device) { decisions = endScan() }
         if scan == nil { scan = OpenScan(firstSeq: seq) }
         scan!.hold(OpenScan.HeldEvent(uevent: uevent, action: action, device: device, seq: seq))
         return decisions

@@ -65,10 +65,16 @@ struct OpenScan: Equatable, Sendable {
         self.lastSeq = firstSeq
     }
 
-    /// Whether `device`'s event can belong to this scan: the scan is not over
-    /// and does not walk back to a lower adapter.
-    func accepts(_ device: Device) -> Bool {
-        !closed && (events.isEmpty || device.adapter >= highestAdapter)
+    /// Whether `device`'s `action` can belong to this scan: the scan is not
+    /// over, does not walk back to a lower adapter, and does not take away a
+    /// device it added (one scan removes a device before it re-creates it,
+    /// never after).
+    func accepts(_ action: UeventAction, of device: Device) -> Bool {
+        guard !closed, events.isEmpty || device.adapter >= highestAdapter else { return false }
+        switch action {
+        case .unbind, .remove, .add: return !added.contains(device)
+        case .bind, .change, .move, .online, .offline: return true
+        }
     }
 
     /// Whether `device` was added in this scan.

@@ -45,6 +45,8 @@ extension Operation {
             return "guest detach \(uuid)"
         case .failQueueReset(let apqn, let code):
             return "reset-fail \(apqn) 0x\(String(code, radix: 16))"
+        case .setQueueAnswers(let apqn, let answers):
+            return "tapq \(apqn) \(answers ? "ok" : "fail")"
         }
     }
 

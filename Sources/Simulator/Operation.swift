@@ -57,6 +57,13 @@ public enum Operation: Hashable, Sendable {
     case detachGuest(MdevUUID)
     /// The queue's last reset ended with this response code (fault injection).
     case failQueueReset(APQN, responseCode: UInt8)
+    /// TAPQ gives (`true`) or no longer gives (`false`) information for this
+    /// APQN, from the next scan on. Without it `ap_scan_domains` removes the
+    /// queue device (`ap_queue_info()` fails); when no configured domain of the
+    /// adapter answers, `ap_scan_adapter` removes the card with its queues.
+    /// In uevents this looks like the APQN (or the adapter) leaving the
+    /// configuration, which it does not.
+    case setQueueAnswers(APQN, Bool)
 }
 
 /// A change to the LPAR's AP configuration; nil members stay as they are.
@@ -146,6 +153,8 @@ extension SimulatedKernel {
             var detached = false
             try Self.refused { () throws(KernelErrno) in detached = try detachGuest(uuid) }
             guard detached else { throw .invalidRequest("no guest holds mdev \(uuid)") }
+        case .setQueueAnswers(let apqn, let answers):
+            if answers { silentQueues.remove(apqn.index) } else { silentQueues.insert(apqn.index) }
         case .failQueueReset(let apqn, let code):
             guard injectResetResult(apqn, code: code) else {
                 throw .invalidRequest("queue \(apqn) is not bound to vfio_ap, so it has no reset status")

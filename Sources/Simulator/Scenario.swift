@@ -53,7 +53,9 @@ import APModel
 ///
 /// **Guests and faults:** `guest attach UUID NAME`, `guest detach UUID`,
 /// `reset-fail AA.DDDD [RC]` (the queue's last reset ended with response
-/// code RC, default 0x01).
+/// code RC, default 0x01), `tapq AA.DDDD fail|ok` (TAPQ stops or resumes
+/// giving information for the APQN; the next scan removes or re-creates its
+/// queue, and the card when none of its configured domains answers).
 ///
 /// **Structure:** `start` ends the setup: the sysfs tree is taken as the
 /// initial state there and the trace holds only what follows (without a

@@ -62,9 +62,15 @@ enum ScenarioLineParser {
                 code = UInt8(value)
             }
             return .failQueueReset(apqn, responseCode: code)
+        case "tapq":
+            guard arguments.count == 2, let apqn = APQN(arguments[arguments.startIndex]),
+                  ["ok", "fail"].contains(arguments[arguments.startIndex + 1]) else {
+                throw fail("expected 'tapq AA.DDDD ok|fail'")
+            }
+            return .setQueueAnswers(apqn, arguments[arguments.startIndex + 1] == "ok")
         default:
             throw fail("unknown operation '\(keyword)' (expected host, card, boot, scan, start, modprobe, rmmod, "
-                + "apmask, aqmask, bind, unbind, config, mdev, guest, reset-fail or expect-error)")
+                + "apmask, aqmask, bind, unbind, config, mdev, guest, reset-fail, tapq or expect-error)")
         }
     }
 

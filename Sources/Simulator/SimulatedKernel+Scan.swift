@@ -39,7 +39,9 @@ extension SimulatedKernel {
             return
         }
         // The card's type comes from the first usage domain TAPQ answers for.
-        let hasUsageDomain = configuration.masks.domains.contains { $0 <= configuration.maxDomainID }
+        let hasUsageDomain = configuration.masks.domains.contains {
+            $0 <= configuration.maxDomainID && !silentQueues.contains(Int(adapter) << 8 | Int($0))
+        }
         guard hasUsageDomain else {
             if cards[Int(adapter)] != nil { unregisterCardAndQueues(adapter) }
             return
@@ -70,7 +72,7 @@ extension SimulatedKernel {
     private mutating func scanDomains(_ adapter: UInt8, _ state: (deconfigured: Bool, checkstopped: Bool)) {
         for domain in 0...Int(configuration.maxDomainID) {
             let index = Int(adapter) << 8 | domain
-            guard configuration.masks.domains.contains(UInt8(domain)) else {
+            guard configuration.masks.domains.contains(UInt8(domain)), !silentQueues.contains(index) else {
                 if queues[index] != nil { unregisterQueue(index) }
                 continue
             }

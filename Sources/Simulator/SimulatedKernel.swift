@@ -22,6 +22,8 @@ public struct SimulatedKernel: Sendable {
     public internal(set) var hardware: HostConfiguration
     /// Installed cards that differ from the default (a CEX8 in CCA mode).
     var cardHardware: [UInt8: CardHardware] = [:]
+    /// APQNs (by index) for which TAPQ gives no information (``Operation/setQueueAnswers(_:_:)``).
+    var silentQueues: Set<Int> = []
 
     // MARK: AP bus
 

@@ -8,9 +8,10 @@ import APModel
 /// starting at 100 s), guest changes, and then an `observe` record for every
 /// watched attribute whose content changed. Assignment changes have no
 /// uevents, so those observations are how a trace consumer learns them.
-/// The host configuration masks (QCI) come first, before the uevents: the
-/// kernel updates its QCI data before the scan's events, and the agent reads
-/// the masks as soon as the first of them arrives.
+/// The host configuration masks (QCI) are read back after the uevents, as the
+/// daemon reads them once a burst has settled (the kernel updated its QCI data
+/// before the scan's first event, so the read shows the configuration the
+/// scan worked with).
 public struct Simulation: Sendable {
     /// The kernel model.
     public private(set) var kernel: SimulatedKernel
@@ -49,8 +50,8 @@ public struct Simulation: Sendable {
         kernelLog = kernel.takeLog()
         clock += Self.operationGap
         let output = kernel.takeOutput()
-        var records = observeChanges(paths: Self.configurationPaths)
-        records.reserveCapacity(output.count + 4)
+        var records: [SimulationRecord] = []
+        records.reserveCapacity(output.count + 8)
         for item in output {
             switch item {
             case .uevent(let event):
@@ -61,6 +62,7 @@ public struct Simulation: Sendable {
             }
         }
         let touched = kernel.takeTouched()
+        records.append(contentsOf: observeChanges(paths: Self.configurationPaths))
         records.append(contentsOf: observeChanges(touched))
         return Step(records: records, touched: touched)
     }

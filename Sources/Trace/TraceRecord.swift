@@ -44,9 +44,14 @@ public struct TraceEntry: Equatable, Sendable {
     /// `KERNEL[...]`/`UDEV [...]` header line of a udevadm block.
     public var line: Int
     public var record: TraceRecord
+    /// When udevadm received the event (its `KERNEL[seconds.micros]` header), in
+    /// microseconds; nil in JSON Lines traces, which mark the ends of bursts
+    /// with `settled` records instead.
+    public var microseconds: UInt64?
 
-    public init(line: Int, record: TraceRecord) {
+    public init(line: Int, record: TraceRecord, microseconds: UInt64? = nil) {
         self.line = line
         self.record = record
+        self.microseconds = microseconds
     }
 }

@@ -53,6 +53,8 @@ private struct BlockHeader {
     var devpath: Range<Int>
     /// Inside the parentheses; empty when the header has none.
     var subsystem: Range<Int>
+    /// The bracketed monotonic time, when it reads as seconds (up to 12 digits) and microseconds.
+    var microseconds: UInt64?
 }
 
 private struct UdevadmMonitorParser {
@@ -118,7 +120,8 @@ private struct UdevadmMonitorParser {
                 ))
             }
             if properties.isEmpty { properties = headerProperties(header) }
-            let entry = TraceEntry(line: line.number, record: .uevent(Uevent(properties: properties)))
+            let entry = TraceEntry(
+                line: line.number, record: .uevent(Uevent(properties: properties)), microseconds: header.microseconds)
             switch header.source {
             case .kernel: kernelEntries.append(entry)
             case .udev: udevEntries.append(entry)
@@ -165,6 +168,7 @@ private struct UdevadmMonitorParser {
             index += 1
         }
         guard index > timestampStart, index < end, buffer[index] == UInt8(ascii: "]") else { return nil }
+        let microseconds = Self.microseconds(ByteText.string(buffer, timestampStart..<index))
         index += 1
         guard let action = word(&index, end), let devpath = word(&index, end) else { return nil }
         var subsystem = index..<index
@@ -175,7 +179,17 @@ private struct UdevadmMonitorParser {
             }
             subsystem = (index + 1)..<(end - 1)
         }
-        return BlockHeader(source: source, action: action, devpath: devpath, subsystem: subsystem)
+        return BlockHeader(source: source, action: action, devpath: devpath, subsystem: subsystem, microseconds: microseconds)
+    }
+
+    /// `1234.567890` as microseconds; nil for any other form (the time is a hint, never an error).
+    static func microseconds(_ text: String) -> UInt64? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, (1...12).contains(parts[0].count), (1...6).contains(parts[1].count),
+              let seconds = UInt64(parts[0]), let fraction = UInt64(parts[1]) else { return nil }
+        var scale: UInt64 = 1
+        for _ in parts[1].count..<6 { scale *= 10 }
+        return seconds * 1_000_000 + fraction * scale
     }
 
     /// Skips at least one space, then returns the following run of non-space bytes.

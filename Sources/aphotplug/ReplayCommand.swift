@@ -90,7 +90,7 @@ struct ReplayCommand: ParsableCommand {
             }
             for entry in entries {
                 do {
-                    output.print(try session.replay(entry.record))
+                    output.print(try session.replay(entry.record, microseconds: entry.microseconds))
                 } catch {
                     output.flush()
                     throw CommandExit.failure(.dataError, "\(path):\(entry.line): snapshot record: \(error)")

@@ -65,7 +65,7 @@ import Trace
         var session = ReplaySession()
         var lines = session.start(snapshot: snapshot, guests: guests).map(\.jsonLine)
         for entry in try TraceReader.read(bytes, fileName: traceName) {
-            lines += try session.replay(entry.record).map(\.jsonLine)
+            lines += try session.replay(entry.record, microseconds: entry.microseconds).map(\.jsonLine)
         }
         lines += session.finish().map(\.jsonLine)
         lines.append(session.engine.finalStateJSON)
