@@ -83,7 +83,7 @@ extension Engine {
         let new = APMatrix(
             adapters: readBack.adapters ?? implied.adapters, domains: readBack.domains ?? implied.domains,
             controlDomains: readBack.controlDomains ?? implied.controlDomains)
-        var decisions = contradictions(readBack, implied: implied, old: old, seq: readBack.seq ?? scan.lastSeq)
+        var decisions = contradictions(readBack, old: old, seq: readBack.seq ?? scan.lastSeq)
         inferredConfiguration.adapters = readBack.adapters == nil
             ? inferredConfiguration.adapters.union(implied.adapters.symmetricDifference(old.adapters)) : APMask()
         inferredConfiguration.domains = readBack.domains == nil
@@ -153,18 +153,17 @@ extension Engine {
         return decisions
     }
 
-    /// One `divergence` when a read-back contradicts what uevents implied:
-    /// ids inferred by an earlier scan, or changed by this scan's events.
-    private func contradictions(_ readBack: OpenScan.ReadBack, implied: APMatrix, old: APMatrix, seq: UInt64) -> [Decision] {
+    /// One `divergence` when a read-back contradicts what an earlier scan's
+    /// uevents implied (and the engine has already decided on). Within one
+    /// scan the read-back simply wins: nothing was decided on the inference yet.
+    private func contradictions(_ readBack: OpenScan.ReadBack, old: APMatrix, seq: UInt64) -> [Decision] {
         var adapters = APMask()
         var domains = APMask()
         if let mask = readBack.adapters {
-            let suspects = inferredConfiguration.adapters.union(implied.adapters.symmetricDifference(old.adapters))
-            adapters = mask.symmetricDifference(implied.adapters).intersection(suspects)
+            adapters = mask.symmetricDifference(old.adapters).intersection(inferredConfiguration.adapters)
         }
         if let mask = readBack.domains {
-            let suspects = inferredConfiguration.domains.union(implied.domains.symmetricDifference(old.domains))
-            domains = mask.symmetricDifference(implied.domains).intersection(suspects)
+            domains = mask.symmetricDifference(old.domains).intersection(inferredConfiguration.domains)
         }
         guard !adapters.isEmpty || !domains.isEmpty else { return [] }
         var parts: [String] = []

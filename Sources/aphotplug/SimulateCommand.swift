@@ -46,6 +46,9 @@ struct SimulateCommand: ParsableCommand {
               guest attach UUID NAME | guest detach UUID
               reset-fail AA.DDDD [RC]        the queue's last reset ended
                                              with response code RC (0x01)
+              tapq AA.DDDD fail|ok           TAPQ stops (resumes) answering
+                                             for the APQN: the next scan
+                                             removes (re-creates) its queue
             Structure:
               start               ends the setup: the trace begins here
               expect-error ERRNO  the line before must fail with ERRNO

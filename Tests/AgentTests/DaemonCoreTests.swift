@@ -5,6 +5,7 @@ import Foundation
 import HotplugEngine
 import Sysfs
 import Testing
+import Trace
 
 /// DaemonCore's filters in front of the engine: SEQNUM dedupe and the scan's uevent counter.
 @Suite struct DaemonCoreTests {
@@ -43,6 +44,36 @@ import Testing
             #expect(core.uevent(KernelEvent.queue("unbind", "04.0006", seq: 10)) != nil)
             #expect(core.uevent(KernelEvent.queue("bind", "04.0006", driver: "vfio_ap", seq: 11)) != nil)
             #expect(core.ueventCount == 2)
+        }
+    }
+}
+
+/// DaemonCore's read-back protocol while the engine holds a scan.
+@Suite struct DaemonCoreScanTests {
+    @Test("with a scan open, the QCI masks are fed although unchanged, then settled, and both are recorded")
+    func readBackEndsTheScan() throws {
+        try withTemporaryDirectory { root in
+            var records: [TraceRecord] = []
+            var core = try DaemonCoreTests.core(in: root, ueventCounter: nil)
+            core.recorder = { records.append($0) }
+            #expect(core.observe() == [])
+            #expect(records == [], "an idle read-back feeds nothing")
+            #expect(core.uevent(KernelEvent.queue("unbind", "04.0006", seq: 10)) == [])
+            #expect(core.engine.hasOpenScan)
+            _ = core.observe()
+            #expect(!core.engine.hasOpenScan)
+            let kinds = records.map { record -> String in
+                switch record {
+                case .observe(let path, _): return path
+                case .settled: return "settled"
+                case .uevent: return "uevent"
+                case .snapshot, .guest, .definition: return "other"
+                }
+            }
+            #expect(kinds == [
+                "uevent", "/sys/bus/ap/ap_adapter_mask", "/sys/bus/ap/ap_control_domain_mask",
+                "/sys/bus/ap/ap_usage_domain_mask", "settled",
+            ])
         }
     }
 }

@@ -14,7 +14,10 @@ import Trace
 /// reproduce `expected.jsonl` byte for byte.
 ///
 /// `REGENERATE_GOLDEN=1 swift test --filter GoldenTraceTests` rewrites the
-/// trees and expected outputs; review the diff like code.
+/// trees and expected outputs; review the diff like code. A case with a
+/// `scenario` file keeps its tree and `trace.txt`: the simulator made them
+/// (`aphotplug simulate --initial-tree sysfs --output trace.txt scenario`), so
+/// they are the simulated kernel's own state and capture, not a fixture.
 @Suite struct GoldenTraceTests {
     /// Outside every target directory: SwiftPM would follow the trees' sysfs
     /// symlink loops (bus/ap/devices → devices/ap → subsystem → bus/ap) forever.
@@ -35,7 +38,10 @@ import Trace
     func replayReproducesExpectedOutput(name: String) throws {
         let directory = Self.root.appendingPathComponent(name)
         let tree = directory.appendingPathComponent("sysfs").path
-        if Self.regenerate {
+        // A case with a `scenario` holds the simulated kernel's own tree and capture
+        // (`aphotplug simulate --initial-tree sysfs --output trace.txt scenario`).
+        let simulated = FileManager.default.fileExists(atPath: directory.appendingPathComponent("scenario").path)
+        if Self.regenerate && !simulated {
             try? FileManager.default.removeItem(atPath: tree)
             try SysfsTreeWriter.write(GoldenFixtures.snapshot(for: name), to: tree)
         }
