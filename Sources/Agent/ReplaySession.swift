@@ -35,7 +35,7 @@ public struct ReplaySession {
         var decisions: [Decision] = []
         if let microseconds {
             if let last = lastMicroseconds, microseconds >= last, microseconds - last >= Self.scanPause {
-                decisions = finish()
+                decisions = settle()
             }
             lastMicroseconds = microseconds
         }
@@ -68,9 +68,10 @@ public struct ReplaySession {
         }
     }
 
-    /// Ends the input: an AP bus scan whose events are still held is over.
+    /// Ends the AP bus scan whose events are still held, if any: at the end of
+    /// the input, after a pause in a capture, or where a simulated burst ended.
     /// Takes no position (no record caused it).
-    public mutating func finish() -> [Decision] {
+    public mutating func settle() -> [Decision] {
         engine.handle(.settled(position: position))
     }
 }

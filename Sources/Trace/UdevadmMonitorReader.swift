@@ -168,7 +168,7 @@ private struct UdevadmMonitorParser {
             index += 1
         }
         guard index > timestampStart, index < end, buffer[index] == UInt8(ascii: "]") else { return nil }
-        let microseconds = Self.microseconds(ByteText.string(buffer, timestampStart..<index))
+        let microseconds = microseconds(timestampStart..<index)
         index += 1
         guard let action = word(&index, end), let devpath = word(&index, end) else { return nil }
         var subsystem = index..<index
@@ -182,14 +182,35 @@ private struct UdevadmMonitorParser {
         return BlockHeader(source: source, action: action, devpath: devpath, subsystem: subsystem, microseconds: microseconds)
     }
 
-    /// `1234.567890` as microseconds; nil for any other form (the time is a hint, never an error).
-    static func microseconds(_ text: String) -> UInt64? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, (1...12).contains(parts[0].count), (1...6).contains(parts[1].count),
-              let seconds = UInt64(parts[0]), let fraction = UInt64(parts[1]) else { return nil }
-        var scale: UInt64 = 1
-        for _ in parts[1].count..<6 { scale *= 10 }
-        return seconds * 1_000_000 + fraction * scale
+    /// `1234.567890` as microseconds; nil for any other form (the time is a
+    /// hint, never an error). At most 12 digits of seconds and 6 of fraction,
+    /// so the arithmetic cannot overflow; no allocation on this per-event path.
+    private func microseconds(_ range: Range<Int>) -> UInt64? {
+        var seconds: UInt64 = 0
+        var fraction: UInt64 = 0
+        var secondDigits = 0
+        var fractionDigits = -1
+        for index in range {
+            let byte = buffer[index]
+            if byte == UInt8(ascii: ".") {
+                guard fractionDigits < 0 else { return nil }
+                fractionDigits = 0
+                continue
+            }
+            let digit = UInt64(byte &- UInt8(ascii: "0"))
+            if fractionDigits < 0 {
+                secondDigits += 1
+                guard secondDigits <= 12 else { return nil }
+                seconds = seconds * 10 + digit
+            } else {
+                fractionDigits += 1
+                guard fractionDigits <= 6 else { return nil }
+                fraction = fraction * 10 + digit
+            }
+        }
+        guard secondDigits > 0, fractionDigits > 0 else { return nil }
+        for _ in fractionDigits..<6 { fraction *= 10 }
+        return seconds * 1_000_000 + fraction
     }
 
     /// Skips at least one space, then returns the following run of non-space bytes.

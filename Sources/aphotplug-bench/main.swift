@@ -95,7 +95,7 @@ if selected("replay") {
             for entry in try TraceReader.read(text, fileName: "flip.trace") {
                 for decision in try session.replay(entry.record, microseconds: entry.microseconds) { output += decision.jsonLine.utf8.count }
             }
-            for decision in session.finish() { output += decision.jsonLine.utf8.count }
+            for decision in session.settle() { output += decision.jsonLine.utf8.count }
         } catch {
             fatalError("the flip trace must replay: \(error)")
         }

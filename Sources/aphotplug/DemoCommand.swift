@@ -145,6 +145,11 @@ struct DemoRun {
                         decided = true
                     }
                 }
+                // The burst is over, as the daemon sees it once it has read back.
+                for decision in session.settle() {
+                    emit(.decision(decision))
+                    decided = true
+                }
             }
             if !decided { emit(.noDecision) }
         }

@@ -97,7 +97,7 @@ struct ReplayCommand: ParsableCommand {
                 }
             }
         }
-        output.print(session.finish())
+        output.print(session.settle())
         if finalState { output.write(session.engine.finalStateJSON + "\n") }
         output.flush()
     }

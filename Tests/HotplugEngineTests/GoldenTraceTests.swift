@@ -73,7 +73,7 @@ import Trace
         for entry in try TraceReader.read(bytes, fileName: traceName) {
             lines += try session.replay(entry.record, microseconds: entry.microseconds).map(\.jsonLine)
         }
-        lines += session.finish().map(\.jsonLine)
+        lines += session.settle().map(\.jsonLine)
         lines.append(session.engine.finalStateJSON)
         return lines.joined(separator: "\n") + "\n"
     }

@@ -213,7 +213,7 @@ import Agent
             for entry in try TraceReader.read(Array(capture.utf8), fileName: "capture.txt") {
                 decisions += try session.replay(entry.record, microseconds: entry.microseconds)
             }
-            decisions += session.finish()
+            decisions += session.settle()
             engine = session.engine
         }
             }
@@ -236,7 +236,7 @@ import Agent
             for entry in try TraceReader.read(Array(capture.utf8), fileName: "capture.txt") {
                 decisions += try session.replay(entry.record, microseconds: entry.microseconds)
             }
-            decisions += session.finish()
+            decisions += session.settle()
             engine = session.engine
         }
         outcome.divergences = decisions.filter { $0.kind == .divergence }.count

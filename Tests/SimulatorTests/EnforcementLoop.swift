@@ -32,7 +32,8 @@ struct EnforcementLoop {
             position += 1
             decisions += engine.handle(record.engineEvent(position: position))
         }
-        return decisions
+        // The burst is over, as the daemon sees it once it has read back.
+        return decisions + engine.handle(.settled(position: position))
     }
 
     /// Realizes the assign decisions, then feeds the read-back of every mdev.

@@ -54,6 +54,20 @@ import Testing
         #expect(try read(crlf) == read(text))
     }
 
+    @Test func headerTimesAreKeptAsMicrosecondsWhenWellFormed() throws {
+        func time(_ stamp: String) throws -> UInt64? {
+            try read("KERNEL[\(stamp)] unbind   /devices/ap/card05/05.0004 (ap)\nACTION=unbind\n\n").first?.microseconds
+        }
+        #expect(try time("117.000940") == 117_000_940)
+        #expect(try time("5.5") == 5_500_000)
+        #expect(try time("999999999999.999999") == 999_999_999_999_999_999)
+        // Any other form is no time at all, never an error or a trap.
+        #expect(try time("1234567890123.0") == nil)
+        #expect(try time("1.2.3") == nil)
+        #expect(try time("12") == nil)
+        #expect(try time("1.1234567") == nil)
+    }
+
     @Test func bootSequenceDetails() throws {
         let events = uevents(try read(MonitorSamples.kernelText(MonitorSamples.boot)))
         #expect(events.map { $0.action ?? "-" } == [
