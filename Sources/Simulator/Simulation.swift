@@ -8,6 +8,7 @@ import APModel
 /// starting at 100 s), guest changes, and then an `observe` record for every
 /// watched attribute whose content changed. Assignment changes have no
 /// uevents, so those observations are how a trace consumer learns them.
+/// An operation that emitted uevents ends with a `settled` record.
 /// The host configuration masks (QCI) are read back after the uevents, as the
 /// daemon reads them once a burst has settled (the kernel updated its QCI data
 /// before the scan's first event, so the read shows the configuration the
@@ -64,6 +65,7 @@ public struct Simulation: Sendable {
         let touched = kernel.takeTouched()
         records.append(contentsOf: observeChanges(paths: Self.configurationPaths))
         records.append(contentsOf: observeChanges(touched))
+        if output.contains(where: { if case .uevent = $0 { true } else { false } }) { records.append(.settled) }
         return Step(records: records, touched: touched)
     }
 

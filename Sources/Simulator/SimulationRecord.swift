@@ -13,4 +13,9 @@ public enum SimulationRecord: Hashable, Sendable {
     /// the host configuration masks, `apmask`/`aqmask`, and each mdev's
     /// `matrix`, `guest_matrix` and `control_domains`, whenever they changed.
     case observe(path: String, value: String)
+    /// The operation's burst of uevents is over: where the daemon, once the
+    /// burst has settled, reads the host configuration masks back and ends an
+    /// AP bus scan the engine holds (JSON Lines `settled`). Last record of every
+    /// operation that emitted uevents.
+    case settled
 }

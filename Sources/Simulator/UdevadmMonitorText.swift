@@ -21,14 +21,14 @@ public enum UdevadmMonitorText {
         return text + "\n"
     }
 
-    /// The preamble and a block for every uevent record; guest and observe
-    /// records have no udevadm form and are left out.
+    /// The preamble and a block for every uevent record; guest, observe and
+    /// settled records have no udevadm form and are left out.
     public static func render(_ records: some Sequence<SimulationRecord>) -> String {
         var text = preamble
         for record in records {
             switch record {
             case .uevent(let event, let microseconds): text += block(event, microseconds: microseconds)
-            case .guest, .observe: continue
+            case .guest, .observe, .settled: continue
             }
         }
         return text

@@ -139,16 +139,12 @@ struct DemoRun {
                     case .uevent(let event, _): emit(.uevent(event))
                     case .guest(let action, let mdev, let name): emit(.guest(action, mdev: mdev, name: name))
                     case .observe(let path, let value): emit(.observation(path: path, value: value))
+                    case .settled: break
                     }
                     for decision in try session.replay(SimulateCommand.traceRecord(record)) {
                         emit(.decision(decision))
                         decided = true
                     }
-                }
-                // The burst is over, as the daemon sees it once it has read back.
-                for decision in session.settle() {
-                    emit(.decision(decision))
-                    decided = true
                 }
             }
             if !decided { emit(.noDecision) }

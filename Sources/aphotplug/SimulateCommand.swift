@@ -198,6 +198,8 @@ struct SimulateCommand: ParsableCommand {
             }
         case .observe(let path, let value):
             return .observe(path: path, value: value)
+        case .settled:
+            return .settled
         }
     }
 }

@@ -187,35 +187,24 @@ import Agent
                         print("   uevent \(event.action ?? "") \(event.devpath ?? "") \(event.driver ?? "") \(event["APMASK"] ?? event["AQMASK"] ?? event["BINDINGS"] ?? "")")
                     }
                     switch (mode, record) {
+                    case (.readBacks, .settled):
+                        // DaemonCore once the burst settled: while a scan is open, the masks, then settled.
+                        guard engine.hasOpenScan else { break }
+                        for (path, value) in Simulation.busValues(of: simulation.kernel) where Simulation.configurationPaths.contains(path) {
+                            feed(.observed(path: path, value: value, position: position + 1))
+                        }
+                        feed(.settled(position: position + 1))
                     case (.readBacks, _):
                         feed(record.engineEvent(position: position + 1))
                     case (.ueventsOnly, .uevent(let event, let microseconds)):
                         capture += UdevadmMonitorText.block(event, microseconds: microseconds)
-                    case (.ueventsOnly, .guest), (.ueventsOnly, .observe):
+                    case (.ueventsOnly, .guest), (.ueventsOnly, .observe), (.ueventsOnly, .settled):
                         break
                     }
                 }
                 let after = simulation.kernel
                 if after.configuration.masks != before.configuration.masks { outcome.configurationChanges += 1 }
                 if Self.tapqLooksLikeConfigurationChange(before: before, after: after) { outcome.ambiguous = true }
-            }
-            if mode == .readBacks && engine.hasOpenScan {
-                // DaemonCore once the burst settled: the masks, then settled.
-                for (path, value) in Simulation.busValues(of: simulation.kernel) where Simulation.configurationPaths.contains(path) {
-                    feed(.observed(path: path, value: value, position: position + 1))
-                }
-                switch mode {
-        case .readBacks:
-            feed(.settled(position: position + 1))
-        case .ueventsOnly:
-            var session = ReplaySession()
-            decisions = session.start(snapshot: snapshot, guests: guests)
-            for entry in try TraceReader.read(Array(capture.utf8), fileName: "capture.txt") {
-                decisions += try session.replay(entry.record, microseconds: entry.microseconds)
-            }
-            decisions += session.settle()
-            engine = session.engine
-        }
             }
             if trace && mode == .readBacks {
                 print(">> \(script.last!)")

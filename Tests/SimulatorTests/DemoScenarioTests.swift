@@ -39,7 +39,6 @@ import Testing
                     position += 1
                     decisions += engine.handle(record.engineEvent(position: position))
                 }
-                decisions += engine.handle(.settled(position: position))
             }
             acts.append(summary(decisions))
         }

@@ -32,8 +32,7 @@ struct EnforcementLoop {
             position += 1
             decisions += engine.handle(record.engineEvent(position: position))
         }
-        // The burst is over, as the daemon sees it once it has read back.
-        return decisions + engine.handle(.settled(position: position))
+        return decisions
     }
 
     /// Realizes the assign decisions, then feeds the read-back of every mdev.

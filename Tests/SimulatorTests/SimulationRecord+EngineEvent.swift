@@ -13,6 +13,8 @@ extension SimulationRecord {
             return .guestDetached(mdev, position: position)
         case .observe(let path, let value):
             return .observed(path: path, value: value, position: position)
+        case .settled:
+            return .settled(position: position)
         }
     }
 }
