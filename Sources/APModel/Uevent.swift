@@ -40,5 +40,14 @@ public struct Uevent: Hashable, Sendable {
     /// `DRIVER`, present on `bind` and on events of bound devices, never on `unbind`.
     public var driver: String? { self["DRIVER"] }
     /// `SEQNUM`, the kernel's event counter, if present and numeric.
-    public var seqnum: UInt64? { self["SEQNUM"].flatMap { UInt64($0) } }
+    public var seqnum: UInt64? { self["SEQNUM"].flatMap(Self.seqnum(parsing:)) }
+
+    /// A SEQNUM as the kernel writes it: 1 to 20 decimal digits, at most
+    /// 2^64−1; nil for anything else (`+5`, `-1`, `0x10`, empty, 2^64).
+    public static func seqnum(parsing text: String) -> UInt64? {
+        let digits = text.utf8
+        guard (1...20).contains(digits.count),
+              digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return UInt64(text)
+    }
 }

@@ -30,8 +30,8 @@ public struct DaemonCore {
     public private(set) var engine = Engine()
     /// The tree the daemon reads (`--sysfs-root`, `/sys` by default).
     public let tree: DirectorySysfsTree
-    /// Called with each event fed to the engine, as a trace record (`aphotplug record`).
-    public var recorder: ((TraceRecord) -> Void)?
+    /// Gets each event fed to the engine, as a trace record (`aphotplug record`).
+    public var recorder: (any TraceRecorder)?
     private var position: UInt64 = 0
     private var lastRead: [String: String] = [:]
     /// SEQNUMs of the uevents fed recently.
@@ -47,7 +47,7 @@ public struct DaemonCore {
     public private(set) var ueventCount = 0
     public private(set) var scanCount = 0
 
-    public init(tree: DirectorySysfsTree, recorder: ((TraceRecord) -> Void)? = nil) {
+    public init(tree: DirectorySysfsTree, recorder: (any TraceRecorder)? = nil) {
         self.tree = tree
         self.recorder = recorder
     }
@@ -110,9 +110,13 @@ public struct DaemonCore {
         scannedThrough = (try? tree.readAttribute(Self.ueventCounter)).flatMap { UInt64($0.filter { !$0.isWhitespace }) }
         let snapshot: HostSnapshot
         if let recorder {
-            let recording = RecordingSysfsTree(tree)
-            snapshot = try SnapshotReader(tree: recording).read()
-            recorder(.snapshot(recording.image))
+            do {
+                snapshot = try SnapshotReader(tree: RecordingSysfsTree(tree, sink: recorder.snapshotRead)).read()
+            } catch {
+                recorder.abandonSnapshot()
+                throw error
+            }
+            recorder.endSnapshot()
         } else {
             snapshot = try SnapshotReader(tree: tree).read()
         }
@@ -132,7 +136,7 @@ public struct DaemonCore {
     public mutating func uevent(_ uevent: Uevent) -> [Decision]? {
         if let seqnum = uevent.seqnum, let scannedThrough, seqnum <= scannedThrough { return nil }
         guard markHandled(uevent) else { return nil }
-        recorder?(.uevent(uevent))
+        recorder?.record(.uevent(uevent))
         ueventCount += 1
         position += 1
         return engine.handle(.uevent(uevent, position: position))
@@ -140,7 +144,7 @@ public struct DaemonCore {
 
     /// Feeds a guest notification (`aphotplug guest`, the libvirt hook).
     public mutating func guest(_ record: GuestRecord) -> [Decision] {
-        recorder?(.guest(record))
+        recorder?.record(.guest(record))
         position += 1
         switch record.action {
         case .attach:
@@ -158,7 +162,7 @@ public struct DaemonCore {
         var decisions: [Decision] = []
         for uuid in Set(contents.keys).union(lastDefinitions.keys).sorted() where contents[uuid] != lastDefinitions[uuid] {
             let config = contents[uuid]
-            recorder?(.definition(mdev: uuid, config: config))
+            recorder?.record(.definition(mdev: uuid, config: config))
             position += 1
             decisions += engine.handle(.definitionChanged(uuid, DefinitionReading(mdevctlConfig: config, of: uuid), position: position))
         }
@@ -192,12 +196,12 @@ public struct DaemonCore {
         for (path, value) in readBack(only: mdevs)
         where lastRead[path] != value || (scanOpen && Self.configurationPaths.contains(path)) {
             lastRead[path] = value
-            recorder?(.observe(path: path, value: value))
+            recorder?.record(.observe(path: path, value: value))
             position += 1
             decisions += engine.handle(.observed(path: path, value: value, position: position))
         }
         if engine.hasOpenScan {
-            recorder?(.settled)
+            recorder?.record(.settled)
             position += 1
             decisions += engine.handle(.settled(position: position))
         }

@@ -45,16 +45,27 @@ public struct DecisionReporter: Sendable {
 
 /// Unbuffered, retrying writes of whole texts to a file descriptor.
 public enum StandardStream {
+    /// Writes the whole text; a reader that is gone (EPIPE) or a full disk ends
+    /// the write silently: for reports, which have nowhere else to go.
     public static func write(_ text: String, to descriptor: Int32) {
+        _ = writeAll(text, to: descriptor)
+    }
+
+    /// Writes the whole text and returns nil, or the errno of the write that
+    /// failed (EPIPE, ENOSPC, EIO…): for output that is a command's result.
+    public static func writeAll(_ text: String, to descriptor: Int32) -> Int32? {
         var text = text
-        text.withUTF8 { buffer in
+        return text.withUTF8 { buffer -> Int32? in
             var offset = 0
             while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                guard let base = buffer.baseAddress else { return nil }
+                let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
                 if written < 0, errno == EINTR { continue }
-                guard written > 0 else { return }  // the reader is gone (EPIPE): nothing left to report to.
+                if written < 0 { return errno }
+                if written == 0 { return EIO }
                 offset += written
             }
+            return nil
         }
     }
 

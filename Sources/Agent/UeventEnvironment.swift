@@ -27,7 +27,7 @@ public enum UeventEnvironment {
     public static func uevent(from environment: [String: String]) throws(UeventEnvironmentError) -> Uevent {
         let missing = required.filter { environment[$0]?.isEmpty ?? true }
         guard missing.isEmpty else { throw .missing(missing) }
-        if let seqnum = environment["SEQNUM"], UInt64(seqnum) == nil { throw .badSeqnum(seqnum) }
+        if let seqnum = environment["SEQNUM"], Uevent.seqnum(parsing: seqnum) == nil { throw .badSeqnum(seqnum) }
         return Uevent(properties: keys.compactMap { key in environment[key].map { Uevent.Property(key, $0) } })
     }
 }

@@ -17,7 +17,7 @@ struct UeventFields {
             case 6:
                 if key == "ACTION" { if action == nil { action = property.value } }
                 else if key == "DRIVER" { if driver == nil { driver = property.value } }
-                else if key == "SEQNUM" { if seqnum == nil { seqnum = UInt64(property.value) } }
+                else if key == "SEQNUM" { if seqnum == nil { seqnum = Uevent.seqnum(parsing: property.value) } }
             case 7:
                 if key == "DEVPATH", devpath == nil { devpath = property.value }
             case 9:

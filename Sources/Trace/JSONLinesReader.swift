@@ -16,25 +16,30 @@ public enum JSONLinesReader {
     ///   - fileName: used in error messages.
     public static func read(_ bytes: [UInt8], fileName: String) throws(TraceError) -> [TraceEntry] {
         try bytes.withUnsafeBufferPointer { (buffer) throws(TraceError) -> [TraceEntry] in
-            var entries: [TraceEntry] = []
-            var cursor = LineCursor(buffer)
-            while let range = cursor.next() {
-                if isBlank(buffer, range) { continue }
-                var parser = JSONParser(buffer: buffer, range: range, endName: "end of line")
-                let value: JSONValue
-                do throws(JSONSyntaxError) {
-                    value = try parser.parseDocument()
-                } catch {
-                    throw TraceError(
-                        fileName: fileName, line: cursor.number, column: error.offset + 1,
-                        expected: error.expected, found: error.found
-                    )
-                }
-                let decoder = RecordDecoder(fileName: fileName, line: cursor.number)
-                entries.append(TraceEntry(line: cursor.number, record: try decoder.record(from: value)))
-            }
-            return entries
+            try read(buffer, fileName: fileName, firstLine: 1)
         }
+    }
+
+    /// Parses the lines in `buffer`, whose first line is `firstLine` of the trace.
+    static func read(_ buffer: UnsafeBufferPointer<UInt8>, fileName: String, firstLine: Int) throws(TraceError) -> [TraceEntry] {
+        var entries: [TraceEntry] = []
+        var cursor = LineCursor(buffer, firstLine: firstLine)
+        while let range = cursor.next() {
+            if isBlank(buffer, range) { continue }
+            var parser = JSONParser(buffer: buffer, range: range, endName: "end of line")
+            let value: JSONValue
+            do throws(JSONSyntaxError) {
+                value = try parser.parseDocument()
+            } catch {
+                throw TraceError(
+                    fileName: fileName, line: cursor.number, column: error.offset + 1,
+                    expected: error.expected, found: error.found
+                )
+            }
+            let decoder = RecordDecoder(fileName: fileName, line: cursor.number)
+            entries.append(TraceEntry(line: cursor.number, record: try decoder.record(from: value)))
+        }
+        return entries
     }
 
     private static func isBlank(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
@@ -91,6 +96,9 @@ private struct RecordDecoder {
                     throw failure(
                         expected: "a string value for \"\(property.key)\" in \"env\"", found: describe(property.value)
                     )
+                }
+                if property.key == "SEQNUM", Uevent.seqnum(parsing: text) == nil {
+                    throw failure(expected: TraceError.seqnumExpectation, found: "'\(text.prefix(40))'")
                 }
                 event.properties.append(Uevent.Property(property.key, text))
             }

@@ -7,7 +7,11 @@ struct LineCursor {
     /// The 1-based number of the line that ``next()`` returned last.
     private(set) var number = 0
 
-    init(_ buffer: UnsafeBufferPointer<UInt8>) { self.buffer = buffer }
+    /// A cursor whose first line is numbered `firstLine` (a stream's later chunks).
+    init(_ buffer: UnsafeBufferPointer<UInt8>, firstLine: Int = 1) {
+        self.buffer = buffer
+        self.number = firstLine - 1
+    }
 
     /// The byte range of the next line without its line ending, or nil at
     /// the end of the buffer.

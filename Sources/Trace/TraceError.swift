@@ -32,3 +32,8 @@ public struct TraceError: Error, Equatable, Sendable, CustomStringConvertible {
         return "\(place): expected \(expected), found \(found)"
     }
 }
+
+extension TraceError {
+    /// What a uevent's `SEQNUM` must be (``APModel/Uevent/seqnum(parsing:)``).
+    static let seqnumExpectation = "SEQNUM to be a decimal number of at most 20 digits below 2^64"
+}

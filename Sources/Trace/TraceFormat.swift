@@ -9,6 +9,12 @@ public enum TraceFormat: Sendable {
     /// with `{` (after spaces or tabs), udevadm text otherwise (including
     /// an empty file).
     public init(detecting bytes: [UInt8]) {
+        self = TraceFormat(detectingPrefix: bytes) ?? .udevadmMonitor
+    }
+
+    /// The format the first non-blank byte of `bytes` tells, or nil when they
+    /// are all blank (a stream's first bytes: read on).
+    public init?(detectingPrefix bytes: [UInt8]) {
         for byte in bytes {
             switch byte {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"):
@@ -21,6 +27,6 @@ public enum TraceFormat: Sendable {
                 return
             }
         }
-        self = .udevadmMonitor
+        return nil
     }
 }

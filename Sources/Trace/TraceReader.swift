@@ -7,9 +7,8 @@ public enum TraceReader {
     ///   - fileName: used in error messages (`night.trace:42: ...`).
     /// - Throws: ``TraceError`` for the first syntax error.
     public static func read(_ bytes: [UInt8], fileName: String) throws(TraceError) -> [TraceEntry] {
-        switch TraceFormat(detecting: bytes) {
-        case .udevadmMonitor: return try UdevadmMonitorReader.read(bytes, fileName: fileName)
-        case .jsonLines: return try JSONLinesReader.read(bytes, fileName: fileName)
-        }
+        var stream = TraceStreamReader(fileName: fileName)
+        stream.append(bytes)
+        return try stream.entries(atEnd: true)
     }
 }

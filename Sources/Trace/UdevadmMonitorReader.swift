@@ -17,11 +17,13 @@ import APModel
 /// `KEY=VALUE` line rather than a header therefore belongs to the previous
 /// value: the reader appends `\n` to that value and continues the block.
 ///
-/// **KERNEL and UDEV blocks.** When a trace holds both kinds, only the KERNEL
-/// blocks are kept: they carry the kernel's order and raw values, while each
-/// UDEV block repeats an event (same `SEQNUM`) with udev's own properties
-/// added and may arrive out of kernel order. A trace with UDEV blocks only
-/// is read as it is.
+/// **KERNEL and UDEV blocks.** Once a KERNEL block has been read, UDEV blocks
+/// are left out: KERNEL blocks carry the kernel's order and raw values, while
+/// each UDEV block repeats an event (same `SEQNUM`) with udev's own properties
+/// added and may arrive out of kernel order. UDEV blocks before the first
+/// KERNEL block are kept (a trace with UDEV blocks only, or a capture started
+/// between an event's KERNEL and UDEV blocks). The rule needs no look-ahead,
+/// so a stream is read the same way (``TraceStreamReader``).
 public enum UdevadmMonitorReader {
     /// Parses a whole trace.
     ///
@@ -31,10 +33,43 @@ public enum UdevadmMonitorReader {
     /// - Throws: ``TraceError`` for a line that is neither part of the
     ///   preamble, a header, a `KEY=VALUE` line nor a blank line.
     public static func read(_ bytes: [UInt8], fileName: String) throws(TraceError) -> [TraceEntry] {
-        try bytes.withUnsafeBufferPointer { (buffer) throws(TraceError) -> [TraceEntry] in
-            var parser = UdevadmMonitorParser(buffer: buffer, fileName: fileName)
-            return try parser.parse()
+        var sawKernelBlock = false
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(TraceError) -> [TraceEntry] in
+            try read(buffer, fileName: fileName, firstLine: 1, sawKernelBlock: &sawKernelBlock)
         }
+    }
+
+    /// Parses the complete blocks in `buffer`, whose first line is `firstLine`
+    /// of the trace; `sawKernelBlock` carries the KERNEL/UDEV rule across chunks.
+    static func read(
+        _ buffer: UnsafeBufferPointer<UInt8>, fileName: String, firstLine: Int, sawKernelBlock: inout Bool
+    ) throws(TraceError) -> [TraceEntry] {
+        var parser = UdevadmMonitorParser(buffer: buffer, fileName: fileName, firstLine: firstLine)
+        parser.sawKernelBlock = sawKernelBlock
+        defer { sawKernelBlock = parser.sawKernelBlock }
+        return try parser.parse()
+    }
+
+    /// Where the last block of `buffer` starts: the offset of its last header
+    /// line, or nil when it has none. The bytes before it are complete blocks.
+    static func lastHeaderStart(_ buffer: UnsafeBufferPointer<UInt8>) -> Int? {
+        var start = buffer.count
+        while start > 0 {
+            start -= 1
+            if (start == 0 || buffer[start - 1] == UInt8(ascii: "\n")) && isHeaderStart(buffer, start..<buffer.count) {
+                return start
+            }
+        }
+        return nil
+    }
+
+    /// Whether the line starts like a block header (`KERNEL[` or `UDEV`, spaces, `[`).
+    static func isHeaderStart(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        if ByteText.hasPrefix(buffer, range, "KERNEL[") { return true }
+        guard ByteText.hasPrefix(buffer, range, "UDEV") else { return false }
+        var index = range.lowerBound + 4
+        while index < range.upperBound && buffer[index] == UInt8(ascii: " ") { index += 1 }
+        return index < range.upperBound && buffer[index] == UInt8(ascii: "[")
     }
 }
 
@@ -62,15 +97,17 @@ private struct UdevadmMonitorParser {
     let fileName: String
     var cursor: LineCursor
 
-    init(buffer: UnsafeBufferPointer<UInt8>, fileName: String) {
+    /// Whether a KERNEL block was read (then UDEV blocks are left out).
+    var sawKernelBlock = false
+
+    init(buffer: UnsafeBufferPointer<UInt8>, fileName: String, firstLine: Int = 1) {
         self.buffer = buffer
         self.fileName = fileName
-        self.cursor = LineCursor(buffer)
+        self.cursor = LineCursor(buffer, firstLine: firstLine)
     }
 
     mutating func parse() throws(TraceError) -> [TraceEntry] {
-        var kernelEntries: [TraceEntry] = []
-        var udevEntries: [TraceEntry] = []
+        var entries: [TraceEntry] = []
         // A line that ended the previous block and is still to be looked at.
         var held: (number: Int, range: Range<Int>)?
         while true {
@@ -114,20 +151,29 @@ private struct UdevadmMonitorParser {
                     properties[properties.count - 1].value += String(repeating: "\n", count: blanks)
                     blanks = 0
                 }
-                properties.append(Uevent.Property(
+                let property = Uevent.Property(
                     ByteText.string(buffer, range.lowerBound..<equals),
                     ByteText.string(buffer, (equals + 1)..<range.upperBound)
-                ))
+                )
+                if property.key == "SEQNUM", Uevent.seqnum(parsing: property.value) == nil {
+                    throw TraceError(
+                        fileName: fileName, line: cursor.number, expected: TraceError.seqnumExpectation,
+                        found: ByteText.excerpt(buffer, range))
+                }
+                properties.append(property)
             }
             if properties.isEmpty { properties = headerProperties(header) }
             let entry = TraceEntry(
                 line: line.number, record: .uevent(Uevent(properties: properties)), microseconds: header.microseconds)
             switch header.source {
-            case .kernel: kernelEntries.append(entry)
-            case .udev: udevEntries.append(entry)
+            case .kernel:
+                sawKernelBlock = true
+                entries.append(entry)
+            case .udev:
+                if !sawKernelBlock { entries.append(entry) }
             }
         }
-        return kernelEntries.isEmpty ? udevEntries : kernelEntries
+        return entries
     }
 
     /// The three legend lines udevadm prints before the first event.
@@ -139,13 +185,7 @@ private struct UdevadmMonitorParser {
 
     /// Whether the line starts like a block header (`KERNEL[` or `UDEV`, spaces, `[`).
     @inline(__always)
-    private func isHeaderStart(_ range: Range<Int>) -> Bool {
-        if ByteText.hasPrefix(buffer, range, "KERNEL[") { return true }
-        guard ByteText.hasPrefix(buffer, range, "UDEV") else { return false }
-        var index = range.lowerBound + 4
-        while index < range.upperBound && buffer[index] == UInt8(ascii: " ") { index += 1 }
-        return index < range.upperBound && buffer[index] == UInt8(ascii: "[")
-    }
+    private func isHeaderStart(_ range: Range<Int>) -> Bool { UdevadmMonitorReader.isHeaderStart(buffer, range) }
 
     /// Parses `KERNEL[<seconds>.<micros>] <action> <devpath> (<subsystem>)`.
     private func parseHeader(_ range: Range<Int>) -> BlockHeader? {

@@ -35,7 +35,7 @@ enum LiveBenchmark {
 
     static func run(
         _ name: String, over transport: Transport, testbed: UmockdevTestbed, daemon: String, events: [Uevent],
-        prepare: () throws -> Void
+        recording: Bool = false, prepare: () throws -> Void
     ) throws {
         let work = try makeWorkDirectory(testbed.root + "/live-" + transport.rawValue)
         let decisionsPath = work + "/decisions.jsonl", statePath = work + "/state/state.json"
@@ -43,7 +43,10 @@ enum LiveBenchmark {
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = listener.path
         environment["JOURNAL_STREAM"] = nil
-        let daemonArguments = ["daemon", "--state-dir", work + "/state", "--log-target", "json", "--poll-interval", "3600"]
+        // `aphotplug record` is the daemon writing its trace as it goes (design.md).
+        let tracePath = work + "/trace.jsonl"
+        let daemonArguments = (recording ? ["record", "--output", tracePath] : ["daemon"])
+            + ["--state-dir", work + "/state", "--log-target", "json", "--poll-interval", "3600"]
         let program: SpawnedProgram
         print("live over \(transport.rawValue), \(name): machine \(Machine.description)")
         let start = ContinuousClock.now
@@ -125,7 +128,13 @@ enum LiveBenchmark {
             print("  no decisions (none expected for this burst)")
         }
         print("  state file settled \(milliseconds(settled - sendEnd)) ms after the last event (includes the 100 ms settle delay)")
-        print("  daemon peak RSS (VmHWM): \(String(format: "%.1f", Double(peak) / 1024)) MiB (target < 40 MiB)")
+        if recording {
+            let size = (try? FileManager.default.attributesOfItem(atPath: tracePath)[.size] as? Int) ?? 0
+            print("  aphotplug record peak RSS (VmHWM): \(String(format: "%.1f", Double(peak) / 1024)) MiB (target ≤ 40 MiB); "
+                  + "trace \(size >> 20) MiB")
+        } else {
+            print("  daemon peak RSS (VmHWM): \(String(format: "%.1f", Double(peak) / 1024)) MiB (target < 40 MiB)")
+        }
         print("  load average after: \(Machine.loadAverage)")
     }
 

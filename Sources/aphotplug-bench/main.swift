@@ -10,12 +10,12 @@ import Trace
 /// Benchmarks of aphotplug (design.md "Performance targets"). Each benchmark
 /// runs several times and reports the median; build with `-c release`:
 ///
-///     swift run -c release aphotplug-bench [engine] [replay] [coldplug] [live] [live-netlink] [handle] [--runs N]
+///     swift run -c release aphotplug-bench [engine] [replay] [coldplug] [live] [live-netlink] [handle] [memory] [--runs N]
 ///
 /// No name runs them all but live-netlink (root only: the live bursts over real netlink).
 /// `--runs` defaults to 7 (engine, replay), 5 (coldplug) and 21 (handle).
-/// coldplug, live and handle write the full-scale tree once and run the release
-/// `aphotplug` built next to this executable; live needs umockdev.
+/// coldplug, live, handle and memory write the full-scale tree once and run the release
+/// `aphotplug` built next to this executable; live and memory (its `record` run) need umockdev.
 let arguments = CommandLine.arguments.dropFirst()
 let explicitRuns = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[arguments.index(after: $0)]) }
 let runs = explicitRuns ?? 7
@@ -105,11 +105,18 @@ if selected("replay") {
            events: flipEvents.count, seconds: seconds, target: "≥ 500,000 events/s")
 }
 
-if selected("coldplug") || selected("live") || selection.contains("live-netlink") {
+if selected("coldplug") || selected("live") || selection.contains("live-netlink") || selected("memory") {
     do {
         let daemon = try BuiltExecutable.path(named: "aphotplug")
         let host = try FullScaleTestbed(flip: flip)
         if selected("coldplug") { try ColdplugBenchmark.run(on: host, daemon: daemon, runs: explicitRuns ?? 5) }
+        if selected("memory") {
+            try MemoryBenchmark.replay(on: host, flip: flip, binary: daemon)
+            try host.resetFlip()
+            try LiveBenchmark.run(
+                "apmask flip, recorded", over: .umockdev, testbed: host.testbed, daemon: daemon, events: flip.uevents,
+                recording: true, prepare: host.applyFlip)
+        }
         let transports: [LiveBenchmark.Transport] = (selected("live") ? [.umockdev] : []) + (selection.contains("live-netlink") ? [.netlink] : [])
         if !transports.isEmpty {
             let busy = try UmockdevTestbed(in: FullScaleTestbed.base)

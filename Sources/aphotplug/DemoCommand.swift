@@ -35,27 +35,29 @@ struct DemoCommand: ParsableCommand {
         let root = try Self.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let style = TimelineStyle(colour: !json && Self.wantsColour())
-        var printer = Printer()
+        var printer = ResultOutput()
         let result: DemoRun
         do {
             result = try DemoRun.play(root: root) { entry in
                 switch entry {
                 case .decision(let decision) where json:
-                    printer.line(decision.jsonLine)
+                    try printer.line(decision.jsonLine)
                 case _ where json:
                     break
                 default:
-                    printer.line(style.render(entry))
+                    try printer.line(style.render(entry))
                 }
             }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw CommandExit.failure(.software, "demo: \(error)")
         }
         if !json {
-            printer.line("")
-            for line in style.table(result.finalState) { printer.line(line) }
+            try printer.line("")
+            for line in style.table(result.finalState) { try printer.line(line) }
         }
-        printer.flush()
+        try printer.flush()
     }
 
     private static func wantsColour() -> Bool {
@@ -77,20 +79,6 @@ struct DemoCommand: ParsableCommand {
 }
 
 /// Buffers standard output (the demo prints a few hundred lines at once).
-private struct Printer {
-    private var buffer = ""
-
-    mutating func line(_ text: String) {
-        buffer += text + "\n"
-        if buffer.utf8.count > 1 << 16 { flush() }
-    }
-
-    mutating func flush() {
-        FileHandle.standardOutput.write(Data(buffer.utf8))
-        buffer = ""
-    }
-}
-
 /// One line of the demo's timeline.
 enum TimelineEntry {
     case narration(Int, String)
@@ -110,7 +98,7 @@ struct DemoRun {
 
     /// Plays ``DemoScenario`` on a tree built under `root`; the engine starts from the
     /// snapshot the real reader takes of that tree.
-    static func play(root: String, _ emit: (TimelineEntry) -> Void) throws -> DemoRun {
+    static func play(root: String, _ emit: (TimelineEntry) throws -> Void) throws -> DemoRun {
         var simulation = try DemoScenario.prepared()
         var tree = try SimulatedSysfsTree(root: root, kernel: simulation.kernel)
         let snapshot = try SnapshotReader(tree: DirectorySysfsTree(root: root)).read()
@@ -118,36 +106,36 @@ struct DemoRun {
         for mdev in simulation.kernel.mdevs {
             if let name = mdev.guest { guests[mdev.uuid] = name }
         }
-        emit(.narration(0, "Coldplug: the agent reads the simulated host in \(root) "
+        try emit(.narration(0, "Coldplug: the agent reads the simulated host in \(root) "
                         + "(4 CEX8 cards, domains 0004-0007, mdevs A and B, guest vm1 running on A)"))
         var session = ReplaySession()
-        for decision in session.start(snapshot: snapshot, guests: guests) { emit(.decision(decision)) }
+        for decision in session.start(snapshot: snapshot, guests: guests) { try emit(.decision(decision)) }
         for (number, act) in DemoScenario.acts.enumerated() {
-            emit(.narration(number + 1, act.narration))
+            try emit(.narration(number + 1, act.narration))
             var decided = false
             for operation in act.operations {
                 let step: Simulation.Step
                 do {
                     step = try simulation.perform(operation)
                 } catch {
-                    emit(.refused("the kernel refused it: \(error)"))
+                    try emit(.refused("the kernel refused it: \(error)"))
                     continue
                 }
                 try tree.update(from: simulation.kernel, touched: step.touched)
                 for record in step.records {
                     switch record {
-                    case .uevent(let event, _): emit(.uevent(event))
-                    case .guest(let action, let mdev, let name): emit(.guest(action, mdev: mdev, name: name))
-                    case .observe(let path, let value): emit(.observation(path: path, value: value))
+                    case .uevent(let event, _): try emit(.uevent(event))
+                    case .guest(let action, let mdev, let name): try emit(.guest(action, mdev: mdev, name: name))
+                    case .observe(let path, let value): try emit(.observation(path: path, value: value))
                     case .settled: break
                     }
                     for decision in try session.replay(SimulateCommand.traceRecord(record)) {
-                        emit(.decision(decision))
+                        try emit(.decision(decision))
                         decided = true
                     }
                 }
             }
-            if !decided { emit(.noDecision) }
+            if !decided { try emit(.noDecision) }
         }
         return DemoRun(finalState: try MdevSummary.parse(session.engine.finalStateJSON))
     }

@@ -62,74 +62,36 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        var output = DecisionPrinter()
+        var output = ResultOutput()
         var session = ReplaySession()
         if let sysfsRoot {
+            let snapshot: HostSnapshot
             do {
-                let snapshot = try SnapshotReader(tree: DirectorySysfsTree(root: sysfsRoot)).read()
-                output.print(session.start(snapshot: snapshot, guests: try guests()))
+                snapshot = try SnapshotReader(tree: DirectorySysfsTree(root: sysfsRoot)).read()
             } catch {
                 throw CommandExit.failure(.noInput, "--sysfs-root \(sysfsRoot): \(error)")
             }
+            try output.print(session.start(snapshot: snapshot, guests: try guests()))
         } else if !guest.isEmpty {
-            output.print(session.start(snapshot: HostSnapshot(), guests: try guests()))
+            try output.print(session.start(snapshot: HostSnapshot(), guests: try guests()))
         }
         if let mdevctlDir {
             for (uuid, config) in MdevctlDirectory(path: mdevctlDir).read().sorted(by: { $0.key < $1.key }) {
-                output.print(try session.replay(.definition(mdev: uuid, config: config)))
+                try output.print(try session.replay(.definition(mdev: uuid, config: config)))
             }
         }
         for path in traces {
-            let bytes = try TraceFile.read(path)
-            let entries: [TraceEntry]
-            do {
-                entries = try TraceReader.read(bytes, fileName: path == "-" ? "<stdin>" : path)
-            } catch {
-                output.flush()
-                throw CommandExit.failure(.dataError, error.description)
-            }
-            for entry in entries {
-                do {
-                    output.print(try session.replay(entry.record, microseconds: entry.microseconds))
-                } catch {
-                    output.flush()
-                    throw CommandExit.failure(.dataError, "\(path):\(entry.line): snapshot record: \(error)")
-                }
-            }
+            try TraceInput(path: path).replay(into: &session, output: &output)
         }
-        output.print(session.settle())
-        if finalState { output.write(session.engine.finalStateJSON + "\n") }
-        output.flush()
+        try output.print(session.settle())
+        if finalState { try output.write(session.engine.finalStateJSON + "\n") }
+        try output.flush()
     }
 }
 
-/// Reading trace files and standard input, with sysexits-style failures.
-enum TraceFile {
-    static func read(_ path: String) throws -> [UInt8] {
-        if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandExit.failure(.noInput, "\(path): cannot read the trace (missing or unreadable)")
-        }
-        return Array(data)
-    }
-}
-
-/// Buffers decision lines and writes them to standard output in large chunks.
-struct DecisionPrinter {
-    private var buffer = ""
-
-    mutating func print(_ decisions: [Decision]) {
-        for decision in decisions { write(decision.jsonLine + "\n") }
-    }
-
-    mutating func write(_ text: String) {
-        buffer += text
-        if buffer.utf8.count >= 1 << 16 { flush() }
-    }
-
-    mutating func flush() {
-        guard !buffer.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(buffer.utf8))
-        buffer = ""
+extension ResultOutput {
+    /// Decisions as JSON lines.
+    mutating func print(_ decisions: [Decision]) throws {
+        for decision in decisions { try write(decision.jsonLine + "\n") }
     }
 }

@@ -178,7 +178,7 @@ struct SimulateCommand: ParsableCommand {
 
     private func write(_ text: String, to path: String?) throws {
         guard let path else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            try ResultOutput.writeNow(text)
             return
         }
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {

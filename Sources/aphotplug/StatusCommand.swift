@@ -26,14 +26,14 @@ struct StatusCommand: ParsableCommand {
             throw CommandExit.failure(.noInput, "\(path): no state file; is aphotplug daemon running with --state-dir \(stateDir)?")
         }
         if json {
-            FileHandle.standardOutput.write(data)
+            try ResultOutput.writeNow(String(decoding: data, as: UTF8.self))
             return
         }
         guard let file = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let state = file["state"] as? [String: Any], let mdevs = state["mdevs"] as? [String: Any] else {
             throw CommandExit.failure(.dataError, "\(path): not a state file")
         }
-        print(StatusTable.render(mdevs: mdevs, updated: file["updated"] as? String))
+        try ResultOutput.writeNow(StatusTable.render(mdevs: mdevs, updated: file["updated"] as? String) + "\n")
     }
 }
 

@@ -53,16 +53,16 @@ import Trace
     @Test("with a scan open, the QCI masks are fed although unchanged, then settled, and both are recorded")
     func readBackEndsTheScan() throws {
         try withTemporaryDirectory { root in
-            var records: [TraceRecord] = []
+            let collector = TraceRecordCollector()
             var core = try DaemonCoreTests.core(in: root, ueventCounter: nil)
-            core.recorder = { records.append($0) }
+            core.recorder = collector
             #expect(core.observe() == [])
-            #expect(records == [], "an idle read-back feeds nothing")
+            #expect(collector.records == [], "an idle read-back feeds nothing")
             #expect(core.uevent(KernelEvent.queue("unbind", "04.0006", seq: 10)) == [])
             #expect(core.engine.hasOpenScan)
             _ = core.observe()
             #expect(!core.engine.hasOpenScan)
-            let kinds = records.map { record -> String in
+            let kinds = collector.records.map { record -> String in
                 switch record {
                 case .observe(let path, _): return path
                 case .settled: return "settled"

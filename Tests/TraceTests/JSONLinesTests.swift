@@ -64,6 +64,30 @@ import Trace
         #expect(try read(text).map(\.record) == records)
     }
 
+    @Test func aStreamedSnapshotLineReadsBackAsTheImage() throws {
+        var image = SysfsImage()
+        for index in 0..<5_000 {
+            image.files["devices/ap/card05/05.\(index)/online"] = "1\n"
+            if index % 3 == 0 { image.links["devices/ap/card05/05.\(index)/driver"] = "../../../../bus/ap/drivers/vfio_ap" }
+        }
+        image.files["bus/ap/apmask"] = "0x\"quoted\"\\\n"
+        var chunks: [[UInt8]] = []
+        var spilled: [[UInt8]] = []
+        var writer = SnapshotLineWriter(emit: { chunks.append($0) }, spill: { spilled.append($0) })
+        // Files and links interleaved, as a scan reads them.
+        let links = Array(image.links)
+        for (index, (path, value)) in image.files.enumerated() {
+            writer.file(path, value)
+            if index < links.count { writer.link(links[index].key, links[index].value) }
+        }
+        writer.finish { chunks += spilled }
+        #expect(chunks.count > 1, "written in pieces")
+        let line = chunks.flatMap { $0 }
+        #expect(line.last == UInt8(ascii: "\n"))
+        #expect(line.filter { $0 == UInt8(ascii: "\n") }.count == 1)
+        #expect(try JSONLinesReader.read(line, fileName: "t").map(\.record) == [.snapshot(image)])
+    }
+
     @Test func settledLinesRoundTripAndTakeNoOtherMember() throws {
         #expect(JSONLinesWriter.line(.settled) == #"{"type":"settled"}"# + "\n")
         #expect(try read(#"{"type":"settled"}"# + "\n").map(\.record) == [.settled])
