@@ -131,4 +131,27 @@ struct DaemonControlEndToEndTests {
         #expect(records.contains { $0.hasPrefix(#"{"type":"guest","action":"attach""#) })
         #expect(records.contains { $0.hasPrefix(#"{"type":"observe""#) && $0.contains("/matrix\"") })
     }
+
+    @Test("record killed with SIGKILL: the trace is valid JSON Lines up to there and replays the decisions made")
+    func recordSurvivesAKill() async throws {
+        let testbed = try UmockdevTestbed()
+        try testbed.write(HostSnapshot.standard)
+        let trace = testbed.root + "/trace.jsonl"
+        let harness = try await DaemonHarness(command: "record", arguments: ["--output", trace], testbed: testbed)
+        let queue = APDevice.queue(APQN(adapter: 4, domain: 6)).devpath
+        try testbed.setDriver(of: queue, to: nil)
+        _ = try harness.injector.send(KernelEvent.queue("unbind", "04.0006", seq: 300))
+        try await harness.waitForDecision("unplug-adapter")
+        harness.process.send(signal: SIGKILL)
+        _ = try await harness.process.waitForExit()
+        let text = try String(contentsOfFile: trace, encoding: .utf8)
+        #expect(text.hasSuffix("\n"), "every record was written whole")
+        let replay = try DaemonHarness.run(["replay", trace])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stdout.contains("\"kind\":\"unplug-adapter\""))
+        // The burst's read-back: the host configuration masks, fed while the scan was open.
+        let lines = text.split(separator: "\n")
+        let unbind = try #require(lines.firstIndex { $0.hasPrefix(#"{"type":"uevent""#) })
+        #expect(lines[unbind...].contains { $0.contains("/sys/bus/ap/ap_adapter_mask") })
+    }
 }
