@@ -53,7 +53,12 @@ struct DaemonOptions: ParsableArguments {
     var receiveBuffer: Int = UdevMonitorConfiguration.defaultReceiveBufferSize
 
     func validate() throws {
-        guard pollInterval > 0, pollInterval.isFinite else { throw ValidationError("--poll-interval must be a positive number of seconds") }
+        _ = try pollDuration()
+    }
+
+    /// `--poll-interval` as a Duration (at least 1 ms: 0 would poll without pause).
+    func pollDuration() throws -> Duration {
+        try SecondsOption.duration(pollInterval, option: "--poll-interval", minimum: 0.001)
     }
 }
 
@@ -237,7 +242,7 @@ struct DaemonRunner {
         let watchdogInterval = notifier.isEnabled ? SystemdWatchdog.timeoutFromProcessEnvironment().map { $0 / 2 } : nil
         var lastPing = ContinuousClock.now
 
-        let pollInterval = Duration.milliseconds(Int64(options.pollInterval * 1000))
+        let pollInterval = try options.pollDuration()
         var unsettled = false
         var gaps = SeqnumGapDetector()
         var lastEvent = ContinuousClock.now
