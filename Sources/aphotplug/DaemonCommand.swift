@@ -147,8 +147,13 @@ struct DaemonRunner {
 
         // aphotplug handle's saved engine would fall behind while the daemon handles the events.
         EngineStateFile.discard(in: options.stateDir)
-        if let error = StateFile.prepareDirectory(options.stateDir) {
-            StandardStream.log("--state-dir \(options.stateDir): \(String(cString: strerror(error))); no state file, no control socket")
+        switch StateFile.prepareDirectory(options.stateDir) {
+        case nil: break
+        case .unusable(let path, let code)?:
+            StandardStream.log("--state-dir \(path): \(String(cString: strerror(code))); no state file, no control socket")
+        case let problem?:
+            // Root would write its state, lock and socket where others can plant links.
+            throw CommandExit.failure(.cannotCreate, "--state-dir: \(problem)")
         }
         var control: ControlSocket?
         do {

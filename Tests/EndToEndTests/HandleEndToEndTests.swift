@@ -74,7 +74,7 @@ struct HandleEndToEndTests {
 
     static func checkpoint(in stateDir: String) throws -> DaemonCore.Checkpoint {
         let data = try Data(contentsOf: URL(fileURLWithPath: EngineStateFile.path(in: stateDir)))
-        return try EngineStateFile.decode(Array(data)).checkpoint
+        return try EngineStateFile.decode(file: Array(data)).checkpoint
     }
 
     static func shadow(in stateDir: String, mdev: String = mdev) throws -> [String] {
