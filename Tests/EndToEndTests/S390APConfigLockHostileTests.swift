@@ -1,3 +1,4 @@
+import APTestSupport
 import Agent
 import Foundation
 import Glibc

@@ -9,7 +9,7 @@ private final class HandOver<Value>: @unchecked Sendable {
 /// Runs `body` on a thread of its own and waits at most `limit` for it: a call
 /// that hangs (blocks in open(), spins for ever) fails its test instead of the run.
 /// A body still running after `limit` is left behind; nil says so.
-func finishing<Result: Sendable>(within limit: Duration, _ body: @escaping @Sendable () -> Result) -> Result? {
+public func finishing<Result: Sendable>(within limit: Duration, _ body: @escaping @Sendable () -> Result) -> Result? {
     let box = HandOver<Result>()
     let done = DispatchSemaphore(value: 0)
     Thread.detachNewThread {
