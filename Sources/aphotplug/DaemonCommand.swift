@@ -109,7 +109,7 @@ enum DaemonInput: Sendable {
     /// Everything queued during the coldplug scan has been read.
     case backlogDrained
     case tick
-    case control(String)
+    case control(ControlSocket.Datagram)
     case signal(Int32)
     /// The realizer carried out (or failed to carry out) an assign decision.
     case realized(Decision, MatrixRealizer.Outcome)
@@ -158,6 +158,9 @@ struct DaemonRunner {
         var control: ControlSocket?
         do {
             control = try await ControlSocket(stateDirectory: options.stateDir)
+        } catch where error.isInUse {
+            // Replacing its socket would leave the running daemon deaf.
+            throw CommandExit.failure(.unavailable, "control socket: \(error)")
         } catch {
             StandardStream.log("control socket: \(error); guest notifications cannot be received")
         }
@@ -313,7 +316,9 @@ struct DaemonRunner {
                 if let failure = outcome.failure { reporter.report([failure]) }
                 if outcome.lockWasBusy { lockedOut.append(decision) }
                 if realizer?.changedAssignment(outcome) == true { handle(core.observe()) }
-            case .control(let message):
+            case .control(.refused(let reason)):
+                StandardStream.log("control socket: \(reason)")
+            case .control(.message(let message)):
                 switch ControlMessage(parsing: message) {
                 case .guest(let record)?:
                     handle(core.guest(record))
