@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "APModelTests", dependencies: ["APModel", "APTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "HotplugEngineTests",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Agent", "APTestSupport"],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Agent", "APTestSupport", propertyBased],
             swiftSettings: strictSettings
         ),
         .testTarget(
