@@ -16,18 +16,24 @@ final class SysfsDirectory: Sendable {
     static let matrixLimit = 65_536 * 8
 
     /// The most bytes an attribute at `path` may hold.
-    static func limit(for path: String) -> Int {
+    func limit(for path: String) -> Int {
+        if let fileLimit { return fileLimit }
         let name = path.split(separator: "/").last ?? ""
-        return name == "matrix" || name == "guest_matrix" ? matrixLimit : pageSize
+        return name == "matrix" || name == "guest_matrix" ? Self.matrixLimit : Self.pageSize
     }
 
     /// Opening an attribute: no attribute is a symbolic link (ELOOP instead of
-    /// following one), and a FIFO must not block the open.
+    /// following one), and a FIFO must not block the open or the read.
     static let attributeFlags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK
 
+    /// Every file's limit instead of sysfs's, for directories of other files
+    /// (mdevctl's definitions); nil: a page, a matrix 65,536 lines.
+    private let fileLimit: Int?
+
     /// Opens `root` (`O_RDONLY | O_DIRECTORY | O_CLOEXEC`).
-    init(root: String) throws(SysfsError) {
+    init(root: String, fileLimit: Int? = nil) throws(SysfsError) {
         self.root = root
+        self.fileLimit = fileLimit
         let fd = root.withCString { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw SysfsError(operation: .listDirectory, path: root, errno: Glibc.errno) }
         self.descriptor = fd
@@ -41,30 +47,25 @@ final class SysfsDirectory: Sendable {
         return root.hasSuffix("/") ? root + path : root + "/" + path
     }
 
-    /// The whole attribute, which must be a regular file of at most
-    /// ``limit(for:)`` bytes (one more is read to tell a longer one, which is an
-    /// `EFBIG` error; a FIFO or a device is an `EINVAL` error, never read).
-    /// One `read` of up to a page; more only for a matrix in a test tree.
+    /// The whole attribute, at most ``limit(for:)`` bytes: one more is read to
+    /// tell a longer one, which is an `EFBIG` error. One `read` of up to a page;
+    /// more only for a matrix in a test tree. No `stat` on the common path (a
+    /// coldplug reads 200,000 attributes): only an empty, would-block or
+    /// overlong read asks whether the file is a FIFO or a device, and names it.
     func read(_ path: String) throws(SysfsError) -> String {
         let fd = openRelative(path, Self.attributeFlags)
         guard fd >= 0 else { throw failure(.read, path) }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw failure(.read, path) }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            // What read(2) says of a directory; the other kinds would block or never end.
-            if info.st_mode & S_IFMT == S_IFDIR { throw SysfsError(operation: .read, path: displayPath(of: path), errno: EISDIR) }
-            throw SysfsError(operation: .read, path: displayPath(of: path), errno: EINVAL,
-                             note: "it is \(Self.kindText(info.st_mode)), not an attribute file")
-        }
-        let limit = Self.limit(for: path)
-        let first = Self.pageSize + 1
+        let limit = limit(for: path)
+        let first = min(Self.pageSize, limit) + 1
         return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: first) { (page) throws(SysfsError) -> String in
             guard let base = page.baseAddress else { return "" }
             let count = Self.readRetrying(fd, base, first)
-            guard count >= 0 else { throw failure(.read, path) }
-            if count <= Self.pageSize { return String(decoding: UnsafeBufferPointer(rebasing: page[0..<count]), as: UTF8.self) }
-            guard limit > Self.pageSize else { throw tooLong(path, limit) }
+            if count > 0 && count < first { return String(decoding: UnsafeBufferPointer(rebasing: page[0..<count]), as: UTF8.self) }
+            if count < 0 && Glibc.errno != EAGAIN { throw failure(.read, path) }
+            try requireRegularFile(fd, path)
+            if count <= 0 { return "" }
+            guard limit >= first else { throw tooLong(path, limit) }
             var bytes = Array(page[0..<count])
             while bytes.count <= limit {
                 let start = bytes.count
@@ -78,6 +79,16 @@ final class SysfsDirectory: Sendable {
                 if more == 0 { return String(decoding: bytes, as: UTF8.self) }
             }
             throw tooLong(path, limit)
+        }
+    }
+
+    /// Throws unless `fd` is a regular file: a FIFO or a device is no attribute.
+    private func requireRegularFile(_ fd: Int32, _ path: String) throws(SysfsError) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure(.read, path) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw SysfsError(operation: .read, path: displayPath(of: path), errno: EINVAL,
+                             note: "it is \(Self.kindText(info.st_mode)), not an attribute file")
         }
     }
 
