@@ -87,7 +87,10 @@ struct DaemonCommand: AsyncParsableCommand {
             APHOTPLUG_* fields (--log-target journal). <state-dir>/state.json holds the \
             current model (aphotplug status); <state-dir>/control.sock (mode 0600) receives guest \
             notifications (aphotplug guest, aphotplug hook libvirt) and the uevents aphotplug handle forwards \
-            (an event heard both there and from the monitor counts once, by SEQNUM). SIGTERM or SIGINT stop it with exit 0.
+            (an event heard both there and from the monitor counts once, by SEQNUM); only root and the \
+            daemon's own user are heard there. The state directory must be the daemon user's and writable \
+            by nobody else (else exit 73); while another daemon answers on its control.sock, this one \
+            exits 69 and leaves the socket alone. SIGTERM or SIGINT stop it with exit 0.
             """
     )
 

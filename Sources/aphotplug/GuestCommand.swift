@@ -9,7 +9,7 @@ struct GuestCommand: ParsableCommand {
         abstract: "Tell the running daemon that a guest attached or detached a vfio-ap mdev.",
         discussion: """
             Sends {"type":"guest","action":"attach"|"detach","mdev":"<uuid>","name":"<name>"} to \
-            <state-dir>/control.sock. Exit status: 0 delivered; 64 bad usage; 69 the daemon is not \
+            <state-dir>/control.sock; attach needs --name. Exit status: 0 delivered; 64 bad usage; 69 the daemon is not \
             running (no socket, or nobody listens on it); 74 the socket could not be written.
             """
     )
