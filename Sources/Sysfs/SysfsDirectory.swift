@@ -16,10 +16,12 @@ final class SysfsDirectory: Sendable {
     static let matrixLimit = 65_536 * 8
 
     /// The most bytes an attribute at `path` may hold.
+    /// Runs for every attribute of a coldplug: no allocation, one byte compared for most paths.
     func limit(for path: String) -> Int {
         if let fileLimit { return fileLimit }
-        let name = path.split(separator: "/").last ?? ""
-        return name == "matrix" || name == "guest_matrix" ? Self.matrixLimit : Self.pageSize
+        guard path.utf8.last == UInt8(ascii: "x") else { return Self.pageSize }
+        let isMatrix = path == "matrix" || path.hasSuffix("/matrix") || path == "guest_matrix" || path.hasSuffix("/guest_matrix")
+        return isMatrix ? Self.matrixLimit : Self.pageSize
     }
 
     /// Opening an attribute: no attribute is a symbolic link (ELOOP instead of
