@@ -150,13 +150,14 @@ struct DaemonRunner {
 
         // aphotplug handle's saved engine would fall behind while the daemon handles the events.
         EngineStateFile.discard(in: options.stateDir)
-        switch StateFile.prepareDirectory(options.stateDir) {
+        let problem = StateFile.prepareDirectory(options.stateDir)
+        switch problem {
         case nil: break
         case .unusable(let path, let code)?:
             StandardStream.log("--state-dir \(path): \(String(cString: strerror(code))); no state file, no control socket")
-        case let problem?:
+        case .notADirectory?, .foreignOwner?, .writableByOthers?:
             // Root would write its state, lock and socket where others can plant links.
-            throw CommandExit.failure(.cannotCreate, "--state-dir: \(problem)")
+            throw CommandExit.failure(.cannotCreate, "--state-dir: \(problem.map(String.init(describing:)) ?? "")")
         }
         var control: ControlSocket?
         do {

@@ -62,4 +62,14 @@ import Testing
         #expect(forwarded.status == 74, "\(forwarded.stderr)")
         #expect(forwarded.stderr.contains("larger than 65536 bytes"), "\(forwarded.stderr)")
     }
+
+    @Test("a daemon refuses a state directory writable by others (exit 73) and binds no socket in it")
+    func daemonRefusesAnInsecureStateDirectory() throws {
+        let directory = try TemporaryDirectory()
+        #expect(chmod(directory.path, 0o777) == 0)
+        let result = try CommandLineRunner.run(["daemon", "--state-dir", directory.path, "--log-target", "json"])
+        #expect(result.status == 73, "\(result.stderr)")
+        #expect(result.stderr.contains("writable by group or others"), "\(result.stderr)")
+        #expect(directory.entries.isEmpty)
+    }
 }
