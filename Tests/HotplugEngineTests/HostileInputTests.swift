@@ -1,5 +1,6 @@
 import APModel
 import APTestSupport
+import Sysfs
 import Testing
 import Trace
 @testable import HotplugEngine
@@ -36,6 +37,20 @@ import Trace
         var engine = Self.started(completeCount: UInt64.max)
         #expect(engine.handle(Self.complete(Self.maxCount, seq: 1)).map(\.kind) == [.anomaly])
         #expect(engine.handle(Self.complete("7", seq: 2)).map(\.kind) == [.anomaly])
+    }
+
+    @Test("bindings_complete_count 18446744073709551615 read from a sysfs tree, then the next BINDINGS event")
+    func completeCountAtTheTopReadFromATree() throws {
+        var snapshot = HostSnapshot.passthroughHost(adapters: [5], domains: [4])
+        snapshot.bindingsCompleteCount = UInt64.max
+        let read = try withTemporaryDirectory { root in
+            try SysfsTreeWriter.write(snapshot, to: root)
+            return try SnapshotReader(tree: try DirectorySysfsTree(root: root)).read()
+        }
+        #expect(read.bindingsCompleteCount == UInt64.max)
+        var engine = Engine()
+        _ = engine.handle(.snapshot(read, guests: [:], position: 0))
+        #expect(engine.handle(Self.complete("1", seq: 1)).map(\.kind) == [.anomaly])
     }
 
     @Test("COMPLETECOUNT 2^64-1 saved in the persisted state does not trap the next run")
