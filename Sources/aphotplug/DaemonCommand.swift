@@ -148,8 +148,6 @@ struct DaemonRunner {
             recorder = file
         }
 
-        // aphotplug handle's saved engine would fall behind while the daemon handles the events.
-        EngineStateFile.discard(in: options.stateDir)
         let problem = StateFile.prepareDirectory(options.stateDir)
         switch problem {
         case nil: break
@@ -168,6 +166,9 @@ struct DaemonRunner {
         } catch {
             StandardStream.log("control socket: \(error); guest notifications cannot be received")
         }
+        // aphotplug handle's saved engine would fall behind while the daemon handles the events
+        // (only now: a daemon refused above leaves the running one's directory alone).
+        EngineStateFile.discard(in: options.stateDir)
 
         let monitor: UdevMonitorSequence
         do {
