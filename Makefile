@@ -5,6 +5,7 @@
 #                                         systemd unit and the libvirt hook
 #   make uninstall PREFIX=/usr DESTDIR=...  remove exactly what install put there
 #   make check-host                       rules, unit and install checks (Tests/Host/)
+#   make fuzz [FUZZ_SECONDS=30]           every libFuzzer target for FUZZ_SECONDS (scripts/fuzz)
 #
 # Use the same PREFIX (and directory variables) for install and uninstall.
 # udev reads rules only from /usr/lib/udev/rules.d and /etc/udev/rules.d, so
@@ -56,7 +57,7 @@ INSTALLED := $(BINDIR)/aphotplug \
 # The installed files name the binary and the opt-in rules by their paths.
 SUBSTITUTE := sed -e 's|/usr/bin/aphotplug|$(BINDIR)/aphotplug|g' -e 's|/usr/share/aphotplug|$(PKGDATADIR)|g'
 
-.PHONY: all install uninstall check-host FORCE
+.PHONY: all install uninstall check-host fuzz FORCE
 
 all: $(BIN) $(GENERATED)
 
@@ -124,3 +125,9 @@ check-host:
 		if [ $$result != 0 ] && [ $$result != 77 ]; then status=1; fi; \
 	done; \
 	exit $$status
+
+# Coverage-guided fuzzing: each target of Fuzz/Targets for FUZZ_SECONDS on its
+# committed seed corpus (Fuzz/Corpus); a crash fails and is kept in .build-fuzz/findings.
+FUZZ_SECONDS ?= 30
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz

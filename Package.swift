@@ -52,7 +52,7 @@ let package = Package(
         // Benchmarks; coldplug and live run the aphotplug executable, hence the dependency.
         .executableTarget(
             name: "aphotplug-bench",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "Agent", "APTestSupport", "aphotplug"],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "Agent", "LibvirtHook", "APTestSupport", "aphotplug"],
             swiftSettings: strictSettings
         ),
 
@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "APModelTests", dependencies: ["APModel", "APTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "HotplugEngineTests",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Agent", "APTestSupport"],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Agent", "APTestSupport", propertyBased],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -84,7 +84,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LibvirtHookTests",
-            dependencies: ["APModel", "LibvirtHook"],
+            dependencies: ["APModel", "LibvirtHook", "APTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

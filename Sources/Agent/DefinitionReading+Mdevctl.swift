@@ -30,6 +30,10 @@ public struct MdevctlDirectory: Sendable {
 
     public init(path: String = Self.defaultPath) { self.path = path }
 
+    /// A definition of all 256 adapters, domains and control domains is about 20 KB;
+    /// a larger file is no definition and is not read whole.
+    public static let fileLimit = 1 << 20
+
     /// The path named in messages and traces, independent of `--mdevctl-dir`.
     public static func logicalPath(of uuid: MdevUUID) -> String { "\(defaultPath)/matrix/\(uuid)" }
 
@@ -37,7 +41,8 @@ public struct MdevctlDirectory: Sendable {
     /// UUIDs are not definitions and are passed over; a missing directory means
     /// no definitions; an unreadable file is left out (and so reads as removed).
     public func read() -> [MdevUUID: String] {
-        guard let tree = try? DirectorySysfsTree(root: path), let names = try? tree.listDirectory("matrix") else { return [:] }
+        guard let tree = try? DirectorySysfsTree(root: path, fileLimit: Self.fileLimit),
+              let names = try? tree.listDirectory("matrix") else { return [:] }
         var contents: [MdevUUID: String] = [:]
         for name in names {
             guard let uuid = MdevUUID(name), let text = try? tree.readAttribute("matrix/" + name) else { continue }

@@ -9,12 +9,21 @@ import HotplugEngine
 /// Written atomically (a temporary file in the same directory, `fsync(2)`,
 /// `rename(2)`), mode 0600. Layout: the magic `APHS`, the format version
 /// (varint), the boot ID it was saved in, the position, the handled SEQNUMs, the last read-backs, the
-/// last definition files, then the engine (``Engine/encode(to:)``, with its own magic and version).
+/// last definition files, then the engine (``Engine/encode(to:)``, with its own magic and version),
+/// and last the integrity line `\ncrc32 xxxxxxxx\n`: the CRC-32 of every byte before it, in hex
+/// (``seal(_:)``). A file whose line is missing or does not match, that is no regular file, or
+/// that belongs to another user is reported and not trusted: the caller scans sysfs instead.
 public enum EngineStateFile {
     public static let name = "engine.state"
     /// The version ``encode(_:)`` writes and ``decode(_:)`` reads.
     public static let version: UInt64 = 1
     static let magic = Array("APHS".utf8)
+    /// The integrity line's text before the hex digits.
+    static let checksumPrefix = Array("\ncrc32 ".utf8)
+    /// `\ncrc32 ` + 8 hex digits + `\n`.
+    static let checksumLineLength = checksumPrefix.count + 9
+    /// A checkpoint of a full-scale host takes a few hundred KiB; a larger file is no state of ours.
+    public static let maximumFileSize = 64 << 20
 
     /// The path of the file in `stateDirectory`.
     public static func path(in stateDirectory: String) -> String { stateDirectory + "/" + name }
@@ -54,6 +63,8 @@ public enum EngineStateFile {
         guard found == version else { throw decoder.error(.versionMismatch(found: found, expected: version), "version") }
         let bootID = try decoder.string("boot_id")
         let position = try decoder.varint("position")
+        // Every event adds one; no run gets near 2^63, and a larger value would overflow there.
+        guard position < 1 << 63 else { throw decoder.error(.invalidValue("position \(position) is beyond 2^63"), "position") }
         var seqnums: [UInt64] = []
         for _ in 0..<(try decoder.count("handled_seqnums")) { seqnums.append(try decoder.varint("handled_seqnums")) }
         var lastRead: [String: String] = [:]
@@ -74,6 +85,57 @@ public enum EngineStateFile {
         return (checkpoint, bootID)
     }
 
+    // MARK: Integrity line
+
+    /// Why a file's bytes are not a sealed checkpoint.
+    public enum IntegrityError: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The file does not end in `\ncrc32 xxxxxxxx\n` (truncated, or not ours).
+        case noChecksum
+        /// The line's CRC-32 differs from the bytes before it (corrupted).
+        case mismatch(stored: UInt32, computed: UInt32)
+
+        public var description: String {
+            switch self {
+            case .noChecksum: return "no integrity line (truncated, or not written by aphotplug)"
+            case .mismatch(let stored, let computed):
+                return "integrity check failed (crc32 \(Self.hex(stored)) stored, \(Self.hex(computed)) computed): corrupted"
+            }
+        }
+
+        static func hex(_ value: UInt32) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 8 - digits.count) + digits
+        }
+    }
+
+    /// `payload` followed by its integrity line.
+    public static func seal(_ payload: [UInt8]) -> [UInt8] {
+        payload + checksumPrefix + Array(IntegrityError.hex(CRC32.checksum(payload)).utf8) + [UInt8(ascii: "\n")]
+    }
+
+    /// The payload of a sealed file, checked against its integrity line.
+    public static func unseal(_ file: [UInt8]) throws(IntegrityError) -> ArraySlice<UInt8> {
+        guard file.count >= checksumLineLength, file.last == UInt8(ascii: "\n") else { throw .noChecksum }
+        let lineStart = file.count - checksumLineLength
+        guard file[lineStart..<(lineStart + checksumPrefix.count)].elementsEqual(checksumPrefix),
+              let stored = UInt32(String(decoding: file[(lineStart + checksumPrefix.count)..<(file.count - 1)], as: UTF8.self), radix: 16),
+              file[(lineStart + checksumPrefix.count)..<(file.count - 1)].allSatisfy({ isLowercaseHex($0) })
+        else { throw .noChecksum }
+        let payload = file[..<lineStart]
+        let computed = CRC32.checksum(payload)
+        guard computed == stored else { throw .mismatch(stored: stored, computed: computed) }
+        return payload
+    }
+
+    private static func isLowercaseHex(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+    }
+
+    /// The checkpoint in a whole file's bytes: ``unseal(_:)`` then ``decode(_:)``.
+    public static func decode(file: [UInt8]) throws -> (checkpoint: DaemonCore.Checkpoint, bootID: String) {
+        try decode(Array(unseal(file)))
+    }
+
     // MARK: File
 
     /// What reading the file found.
@@ -90,11 +152,22 @@ public enum EngineStateFile {
     /// restart at boot, and the host may have changed).
     public static func read(in stateDirectory: String, bootID: String) -> Reading {
         let path = path(in: stateDirectory)
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard descriptor >= 0 else {
-            return errno == ENOENT ? .missing : .unusable(reason: "\(path): \(errnoText(errno))")
+            let code = errno
+            if code == ENOENT { return .missing }
+            if code == ELOOP { return .unusable(reason: "\(path) is a symbolic link, not aphotplug's state") }
+            return .unusable(reason: "\(path): \(errnoText(code))")
         }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return .unusable(reason: "\(path): \(errnoText(errno))") }
+        guard isRegularFile(info.st_mode) else {
+            return .unusable(reason: "\(path) is \(fileKindText(info.st_mode)), not aphotplug's state")
+        }
+        guard info.st_uid == geteuid() else {
+            return .unusable(reason: "\(path) is owned by uid \(info.st_uid), not by uid \(geteuid()): foreign, not trusted")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -103,9 +176,18 @@ public enum EngineStateFile {
             guard count >= 0 else { return .unusable(reason: "\(path): \(errnoText(errno))") }
             if count == 0 { break }
             bytes += chunk[..<count]
+            guard bytes.count <= maximumFileSize else {
+                return .unusable(reason: "\(path) is larger than \(maximumFileSize) bytes: not aphotplug's state")
+            }
         }
         do {
-            let (checkpoint, savedBootID) = try decode(bytes)
+            let payload: [UInt8]
+            do {
+                payload = Array(try unseal(bytes))
+            } catch {
+                return .unusable(reason: "\(path): \(error)")
+            }
+            let (checkpoint, savedBootID) = try decode(payload)
             guard savedBootID == bootID else { return .unusable(reason: "\(path): saved during another boot (\(savedBootID))") }
             return .restored(checkpoint)
         } catch {
@@ -135,7 +217,9 @@ public enum EngineStateFile {
     @discardableResult
     public static func write(_ checkpoint: DaemonCore.Checkpoint, bootID: String, in stateDirectory: String) -> String? {
         let final = path(in: stateDirectory)
-        guard let failure = AtomicFile.replace(final, with: encode(checkpoint, bootID: bootID), mode: 0o600) else { return nil }
+        guard let failure = AtomicFile.replace(final, with: seal(encode(checkpoint, bootID: bootID)), mode: 0o600) else {
+            return nil
+        }
         return "\(final): \(errnoText(failure))"
     }
 }

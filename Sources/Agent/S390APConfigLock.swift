@@ -18,9 +18,16 @@ import Synchronization
 ///   about 90–100 s).
 /// - **Release** unlinks the file only if it holds our PID.
 ///
-/// Deviations, both invisible to other lock users: the temporary file name has a
+/// Deviations, invisible to other lock users: the temporary file name has a
 /// per-process counter appended, so two threads of one process can contend through the
 /// file; a `link()` failure other than `EEXIST` is an error instead of an endless retry.
+///
+/// The lock lives in a sticky, world-writable directory, so what sits at the lock path is
+/// untrusted: it is opened with `O_NOFOLLOW | O_NONBLOCK` (a symbolic link fails, a FIFO
+/// cannot block) and must be a regular file, else ``S390APConfigLockError/Code/notARegularFile(kind:)``
+/// names what it is. An unlink of a stale lock that fails is an error, not "removed"; a
+/// lock that keeps vanishing or turning stale counts as busy after
+/// ``immediateRelinks`` re-links, so every attempt ends and the retries bound the wait.
 public struct S390APConfigLock: Sendable {
     /// `/run/lock/s390apconfig.lock`.
     public static let defaultPath = "/run/lock/s390apconfig.lock"
@@ -69,6 +76,10 @@ public struct S390APConfigLock: Sendable {
         /// The file holds another PID (or none): left alone.
         case heldByOther(holder: Int32?)
     }
+
+    /// Re-links at once after a stale lock was removed (or the lock vanished) before an
+    /// attempt counts as busy and the caller backs off.
+    public static let immediateRelinks = 3
 
     /// One acquisition attempt without sleeping: `link()`, and on failure the stale-lock
     /// check, which may unlink a stale lock and link again at once.
@@ -121,7 +132,12 @@ public struct S390APConfigLock: Sendable {
     @discardableResult
     public func release() -> Release {
         let descriptor = open(path, LockFileFlags.readOnly)
-        guard descriptor >= 0 else { return .notLocked }
+        guard descriptor >= 0 else { return Glibc.errno == KnownErrno.noEntry ? .notLocked : .heldByOther(holder: nil) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, isRegularFile(info.st_mode) else {
+            close(descriptor)
+            return .heldByOther(holder: nil)
+        }
         let content = Self.readPIDText(descriptor)
         close(descriptor)
         guard let content, !content.isEmpty else { return .heldByOther(holder: nil) }
@@ -137,6 +153,8 @@ public struct S390APConfigLock: Sendable {
         let descriptor = open(path, LockFileFlags.readOnly)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, isRegularFile(info.st_mode) else { return nil }
         guard let content = Self.readPIDText(descriptor), !content.isEmpty else { return nil }
         let pid = Self.atoi(content)
         return pid == 0 ? nil : pid
@@ -152,6 +170,7 @@ public struct S390APConfigLock: Sendable {
     // MARK: - Protocol steps
 
     private func attempt(linking temporary: TemporaryLockFile) throws(S390APConfigLockError) -> Attempt {
+        var relinks = 0
         while true {
             if link(temporary.path, path) == 0 { return .acquired }
             let code = Glibc.errno
@@ -161,7 +180,10 @@ public struct S390APConfigLock: Sendable {
             }
             switch try inspectExistingLock() {
             case .staleRemoved, .vanished:
-                continue
+                // Another process may be racing us through the same steps: after a few
+                // rounds let the caller back off instead of spinning.
+                relinks += 1
+                if relinks > Self.immediateRelinks { return .busy(holder: nil) }
             case .held(let holder):
                 return .busy(holder: holder)
             }
@@ -183,30 +205,44 @@ public struct S390APConfigLock: Sendable {
         guard descriptor >= 0 else {
             let code = Glibc.errno
             if code == KnownErrno.noEntry { return .vanished }
+            if code == KnownErrno.loop {
+                throw S390APConfigLockError(code: .notARegularFile(kind: "a symbolic link"), path: path, errno: code)
+            }
             throw S390APConfigLockError(code: .lockUnreadable, path: path, errno: code)
         }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            throw S390APConfigLockError(code: .lockUnreadable, path: path, errno: Glibc.errno)
+        }
+        guard isRegularFile(info.st_mode) else {
+            throw S390APConfigLockError(code: .notARegularFile(kind: fileKindText(info.st_mode)), path: path)
+        }
         if let content = Self.readPIDText(descriptor), !content.isEmpty {
             let pid = Self.atoi(content)
-            if !Self.processExists(pid) {
-                unlink(path)
-                return .staleRemoved
-            }
+            if !Self.processExists(pid) { return try removeStaleLock() }
             if pid != 0 { return .held(holder: pid) }
             // PID 0: treated like a file whose PID has not been written yet.
         }
-        let now = time(nil)
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return .vanished }
-        if now > info.st_mtim.tv_sec + Self.pidlessStaleAge {
-            unlink(path)
-            return .staleRemoved
-        }
+        // `mtime < now - age`, not `now > mtime + age`: the mtime is the file owner's to set.
+        if info.st_mtim.tv_sec < time(nil) - Self.pidlessStaleAge { return try removeStaleLock() }
         return .held(holder: nil)
     }
 
+    /// Unlinks the stale lock; one that vanished meanwhile counts as removed.
+    private func removeStaleLock() throws(S390APConfigLockError) -> Inspection {
+        guard unlink(path) == 0 else {
+            let code = Glibc.errno
+            if code == KnownErrno.noEntry { return .vanished }
+            throw S390APConfigLockError(code: .staleLockNotRemovable, path: path, errno: code)
+        }
+        return .staleRemoved
+    }
+
     /// `kill(pid, 0)`: ESRCH means gone; EPERM means it exists but is not ours to signal.
+    /// A negative PID (atoi of "-1") would address process groups: it names no holder.
     private static func processExists(_ pid: Int32) -> Bool {
+        guard pid >= 0 else { return false }
         if kill(pid, 0) == 0 { return true }
         let code = Glibc.errno
         switch code {

@@ -8,6 +8,11 @@ public struct S390APConfigLockError: Error, Hashable, Sendable, CustomStringConv
         case linkFailed
         /// The lock file exists but cannot be opened or inspected (permissions).
         case lockUnreadable
+        /// The lock path is no regular file (`kind`: a directory, a symbolic link, a FIFO, …):
+        /// nobody following the protocol made it, and it is never removed for the caller.
+        case notARegularFile(kind: String)
+        /// A stale lock could not be unlinked (`errno` says why).
+        case staleLockNotRemovable
         /// Another live process held the lock through every retry.
         case timedOut
         /// The waiting task was cancelled.
@@ -34,6 +39,10 @@ public struct S390APConfigLockError: Error, Hashable, Sendable, CustomStringConv
         case .temporaryFileFailed: return "cannot create the temporary lock file beside \(path): \(errnoText(errno)) (errno \(errno))"
         case .linkFailed: return "link() to \(path) failed: \(errnoText(errno)) (errno \(errno))"
         case .lockUnreadable: return "cannot read \(path): \(errnoText(errno)) (errno \(errno))"
+        case .notARegularFile(let kind):
+            return "\(path) is \(kind), not a lock file; nothing following the lock protocol makes one: remove it"
+        case .staleLockNotRemovable:
+            return "\(path) is a stale lock but cannot be removed: \(errnoText(errno)) (errno \(errno))"
         case .timedOut: return "\(path) stayed held by " + (holder.map { "PID \($0)" } ?? "another process") + " through every retry"
         case .cancelled: return "waiting for \(path) was cancelled"
         }

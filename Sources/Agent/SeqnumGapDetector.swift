@@ -55,7 +55,10 @@ public struct SeqnumGapDetector: Sendable {
         }
         let sorted = apBus.sorted()
         guard let first = sorted.first, let last = sorted.last, last - first > UInt64(sorted.count - 1) else { return nil }
-        let missing = (last - first + 1) - UInt64(seen.filter { $0 >= first && $0 <= last }.count)
+        // The span holds `last - first + 1` SEQNUMs, which is 2^64 for 0 … 2^64-1:
+        // subtract the arrived ones from `last - first` and count `first` itself out.
+        let arrived = UInt64(seen.filter { $0 >= first && $0 <= last }.count)
+        let missing = (last - first) - (arrived - 1)
         return missing == 0 ? nil : Gap(after: first, before: last, count: missing)
     }
 }

@@ -27,10 +27,10 @@ public enum StateFile {
     /// The path of the state file in `stateDirectory`.
     public static func path(in stateDirectory: String) -> String { stateDirectory + "/" + name }
 
-    /// Creates `stateDirectory` (mode 0755) when missing; parents must exist.
-    public static func prepareDirectory(_ stateDirectory: String) -> Int32? {
-        if mkdir(stateDirectory, 0o755) == 0 || errno == EEXIST { return nil }
-        return errno
+    /// Creates `stateDirectory` (mode 0755) when missing and checks it
+    /// (``StateDirectory/prepare(_:)``); parents must exist.
+    public static func prepareDirectory(_ stateDirectory: String) -> StateDirectory.Problem? {
+        StateDirectory.prepare(stateDirectory)
     }
 
     /// Writes `stateJSON` with the current UTC time and `counters` (if any); returns the errno on failure.

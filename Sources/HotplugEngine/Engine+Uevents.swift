@@ -45,7 +45,8 @@ extension Engine {
             }
             defer { lastCompleteCount = count }
             if let last = lastCompleteCount {
-                if count > last + 1 {
+                // `count - last`, not `last + 1`: both come from outside and may be 2^64-1.
+                if count > last && count - last > 1 {
                     return [Decision(seq: seq, kind: .resync,
                                      cause: "COMPLETECOUNT jumped from \(last) to \(count): events were lost; rescan sysfs")]
                 }

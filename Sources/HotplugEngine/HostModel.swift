@@ -77,10 +77,40 @@ struct HostModel {
 
     func driverName(_ id: UInt8) -> String? { id == Self.noDriver ? nil : driverNames[Int(id)] }
 
+    /// The id of driver `name`, interned if new. DRIVER names come from outside:
+    /// when all 256 ids are taken, the names no queue uses any more are dropped
+    /// first; when every id is still in use, the new name shares
+    /// ``otherDriversID`` (the name only appears in messages; only vfio_ap matters).
     mutating func driverID(_ name: String) -> UInt8 {
         if let index = driverNames.firstIndex(of: name) { return UInt8(index) }
-        driverNames.append(name)
-        return UInt8(driverNames.count - 1)
+        if driverNames.count > Int(UInt8.max) { reclaimUnusedDriverNames() }
+        guard driverNames.count > Int(UInt8.max) else {
+            driverNames.append(name)
+            return UInt8(driverNames.count - 1)
+        }
+        driverNames[Int(Self.otherDriversID)] = Self.otherDriversName
+        return Self.otherDriversID
+    }
+
+    /// The last id, shared by every driver that found the table full.
+    static let otherDriversID = UInt8.max
+    static let otherDriversName = "(one of more than 254 other drivers)"
+
+    /// Drops the names no queue refers to and renumbers the rest (ids 0 and 1 stay).
+    private mutating func reclaimUnusedDriverNames() {
+        var used = [Bool](repeating: false, count: driverNames.count)
+        used[Int(Self.noDriver)] = true
+        used[Int(Self.vfioDriver)] = true
+        for slot in queues where slot.present { used[Int(slot.driver)] = true }
+        guard used.contains(false) else { return }
+        var renumbered = [UInt8](repeating: Self.noDriver, count: driverNames.count)
+        var names: [String] = []
+        for (index, name) in driverNames.enumerated() where used[index] {
+            renumbered[index] = UInt8(names.count)
+            names.append(name)
+        }
+        driverNames = names
+        for index in queues.indices { queues[index].driver = renumbered[Int(queues[index].driver)] }
     }
 
     // MARK: Mutations (each keeps the per-adapter masks in step)

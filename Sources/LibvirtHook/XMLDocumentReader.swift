@@ -10,12 +10,23 @@
 ///
 /// Elements may nest ``maximumDepth`` levels deep, far more than libvirt
 /// writes, so that neither reading nor freeing a tree can exhaust the stack.
+///
+/// Reading takes time linear in the document's size: every byte is looked at
+/// a bounded number of times, and duplicate attributes are found through a set
+/// once a start tag has more than ``linearScanLimit`` of them (a guest start
+/// waits on the hook, and 100,000 attributes on one element must not take
+/// 10^10 name comparisons). ``work`` counts the comparisons, so that tests can
+/// check the bound without timing anything.
 struct XMLDocumentReader {
     /// The deepest nesting accepted; the root element is level 1.
     static let maximumDepth = 256
+    /// Up to this many attributes, a duplicate is found by comparing names one by one.
+    static let linearScanLimit = 8
 
     private let bytes: [UInt8]
     private var index = 0
+    /// Attribute name comparisons and set look-ups made so far.
+    private(set) var work = 0
 
     private init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -23,7 +34,14 @@ struct XMLDocumentReader {
 
     /// The root element of `bytes`.
     static func parse(_ bytes: [UInt8]) throws(XMLSyntaxError) -> ElementNode {
+        var work = 0
+        return try parse(bytes, work: &work)
+    }
+
+    /// The root element of `bytes`; `work` grows by the duplicate checks made.
+    static func parse(_ bytes: [UInt8], work: inout Int) throws(XMLSyntaxError) -> ElementNode {
         var reader = XMLDocumentReader(bytes: bytes)
+        defer { work += reader.work }
         return try reader.document()
     }
 
@@ -106,6 +124,7 @@ struct XMLDocumentReader {
         index += 1
         let name = try readName(what: "an element name")
         var node = ElementNode(name: name, attributes: [], children: [], offset: start)
+        var names: Set<String> = []
         while true {
             let hadWhitespace = skipWhitespace()
             guard index < bytes.count else { throw error("the document ends inside the start tag <\(name)>") }
@@ -129,11 +148,26 @@ struct XMLDocumentReader {
             index += 1
             skipWhitespace()
             let value = try attributeValue(of: attributeName)
-            if node.attribute(attributeName) != nil {
+            if isDuplicate(attributeName, in: node, names: &names) {
                 throw error("the attribute '\(attributeName)' appears twice in <\(name)>", at: attributeStart)
             }
             node.attributes.append(.init(name: attributeName, value: value))
         }
+    }
+
+    /// Whether `node` already has an attribute `name`: a scan of the first few,
+    /// then a set of every name (filled once, when the scan limit is passed).
+    private mutating func isDuplicate(_ name: String, in node: ElementNode, names: inout Set<String>) -> Bool {
+        if node.attributes.count < Self.linearScanLimit {
+            work += node.attributes.count
+            return node.attributes.contains { $0.name == name }
+        }
+        if names.isEmpty {
+            work += node.attributes.count
+            names = Set(node.attributes.map(\.name))
+        }
+        work += 1
+        return !names.insert(name).inserted
     }
 
     /// Reads an end tag at `</` and checks that it closes `node`.

@@ -2,7 +2,8 @@
 /// out like it (`--sysfs-root DIR`, test fixtures, the simulator's tree).
 ///
 /// It uses the C library directly (`openat`/`read`/`close`, `readlinkat`,
-/// `fdopendir`/`readdir`), one read per attribute and no `stat` calls, so a
+/// `fdopendir`/`readdir`), one read per attribute and no `stat` calls (only for
+/// an empty, would-block or overlong read), so a
 /// coldplug scan of 65,536 queues costs about what the least possible IO
 /// costs (`tools/coldplug-floor.c`).
 public final class DirectorySysfsTree: SysfsTree, Sendable {
@@ -13,6 +14,12 @@ public final class DirectorySysfsTree: SysfsTree, Sendable {
     /// - Throws: ``SysfsError`` when `root` cannot be opened as a directory.
     public init(root: String) throws(SysfsError) {
         directory = try SysfsDirectory(root: root)
+    }
+
+    /// Opens `root` as a tree of ordinary files of at most `fileLimit` bytes each
+    /// (mdevctl's definitions), read with the same care as sysfs attributes.
+    public init(root: String, fileLimit: Int) throws(SysfsError) {
+        directory = try SysfsDirectory(root: root, fileLimit: fileLimit)
     }
 
     /// The directory as given to ``init(root:)``.

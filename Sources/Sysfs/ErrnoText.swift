@@ -26,14 +26,28 @@ enum ErrnoText {
         return String(cString: strerror(errno))
     }
 
-    /// `value` with newlines, tabs and carriage returns made visible, for messages.
+    /// Messages quote at most this many characters of a value from outside.
+    static let quoteLimit = 200
+
+    /// `value` for messages: newlines, tabs and carriage returns as `\\n`, `\\t`,
+    /// `\\r`, other control characters as `\\xNN` (so that a terminal shows them
+    /// and is not steered by them), and cut after ``quoteLimit`` characters with a
+    /// note of the whole length (a 100 MB attribute is not echoed whole).
     static func visible(_ value: String) -> String {
         var text = ""
+        var shown = 0
         for character in value.unicodeScalars {
+            guard shown < quoteLimit else {
+                return text + "… (\(value.utf8.count) bytes in all)"
+            }
+            shown += 1
             switch character {
             case "\n": text += "\\n"
             case "\t": text += "\\t"
             case "\r": text += "\\r"
+            case "\u{00}"..."\u{1F}", "\u{7F}"..."\u{9F}":
+                let hex = String(character.value, radix: 16)
+                text += "\\x" + (hex.count < 2 ? "0" : "") + hex
             default: text.unicodeScalars.append(character)
             }
         }

@@ -59,8 +59,8 @@ public struct SnapshotReader<Tree: SysfsTree> {
         var snapshot = HostSnapshot()
         snapshot.apmask = try mask("bus/ap/apmask", apmaskText)
         snapshot.aqmask = try mask("bus/ap/aqmask", required("bus/ap/aqmask"))
-        snapshot.maxAdapterID = try integer("bus/ap/ap_max_adapter_id", required("bus/ap/ap_max_adapter_id"))
-        snapshot.maxDomainID = try integer("bus/ap/ap_max_domain_id", required("bus/ap/ap_max_domain_id"))
+        snapshot.maxAdapterID = try maximumID("bus/ap/ap_max_adapter_id", required("bus/ap/ap_max_adapter_id"))
+        snapshot.maxDomainID = try maximumID("bus/ap/ap_max_domain_id", required("bus/ap/ap_max_domain_id"))
         snapshot.hostConfiguration = try hostConfiguration()
         snapshot.scans = try optional("bus/ap/scans").map { text throws(SnapshotError) in try counter("bus/ap/scans", text) } ?? 1
         snapshot.bindingsCompleteCount = try optional("bus/ap/bindings_complete_count").map { text throws(SnapshotError) in
@@ -236,6 +236,14 @@ public struct SnapshotReader<Tree: SysfsTree> {
     private func integer(_ path: String, _ text: String) throws(SnapshotError) -> Int {
         guard let value = Int(trimmed(text)) else {
             throw .malformed(path: tree.displayPath(of: path), value: text, expected: "a decimal number")
+        }
+        return value
+    }
+
+    /// `ap_max_adapter_id` / `ap_max_domain_id`: an AP id, 0…255.
+    private func maximumID(_ path: String, _ text: String) throws(SnapshotError) -> Int {
+        guard let value = Int(trimmed(text)), (0...255).contains(value) else {
+            throw .malformed(path: tree.displayPath(of: path), value: text, expected: "a decimal AP id from 0 to 255")
         }
         return value
     }

@@ -10,11 +10,32 @@ final class SysfsDirectory: Sendable {
     private let descriptor: Int32
 
     /// sysfs shows at most a page per attribute.
-    private static let pageSize = 4096
+    static let pageSize = 4096
+    /// `matrix` and `guest_matrix` list every APQN as `%02x.%04x\n`: the kernel cuts
+    /// them at a page, but trees written by the simulator and tests hold all 65,536 lines.
+    static let matrixLimit = 65_536 * 8
+
+    /// The most bytes an attribute at `path` may hold.
+    /// Runs for every attribute of a coldplug: no allocation, one byte compared for most paths.
+    func limit(for path: String) -> Int {
+        if let fileLimit { return fileLimit }
+        guard path.utf8.last == UInt8(ascii: "x") else { return Self.pageSize }
+        let isMatrix = path == "matrix" || path.hasSuffix("/matrix") || path == "guest_matrix" || path.hasSuffix("/guest_matrix")
+        return isMatrix ? Self.matrixLimit : Self.pageSize
+    }
+
+    /// Opening an attribute: no attribute is a symbolic link (ELOOP instead of
+    /// following one), and a FIFO must not block the open or the read.
+    static let attributeFlags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK
+
+    /// Every file's limit instead of sysfs's, for directories of other files
+    /// (mdevctl's definitions); nil: a page, a matrix 65,536 lines.
+    private let fileLimit: Int?
 
     /// Opens `root` (`O_RDONLY | O_DIRECTORY | O_CLOEXEC`).
-    init(root: String) throws(SysfsError) {
+    init(root: String, fileLimit: Int? = nil) throws(SysfsError) {
         self.root = root
+        self.fileLimit = fileLimit
         let fd = root.withCString { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw SysfsError(operation: .listDirectory, path: root, errno: Glibc.errno) }
         self.descriptor = fd
@@ -28,26 +49,63 @@ final class SysfsDirectory: Sendable {
         return root.hasSuffix("/") ? root + path : root + "/" + path
     }
 
-    /// The whole file: one `read` of up to a page, more reads only when the
-    /// first one fills the page (large files in a test tree).
+    /// The whole attribute, at most ``limit(for:)`` bytes: one more is read to
+    /// tell a longer one, which is an `EFBIG` error. One `read` of up to a page;
+    /// more only for a matrix in a test tree. No `stat` on the common path (a
+    /// coldplug reads 200,000 attributes): only an empty, would-block or
+    /// overlong read asks whether the file is a FIFO or a device, and names it.
     func read(_ path: String) throws(SysfsError) -> String {
-        let fd = openRelative(path, O_RDONLY | O_CLOEXEC)
+        let fd = openRelative(path, Self.attributeFlags)
         guard fd >= 0 else { throw failure(.read, path) }
         defer { close(fd) }
-        let size = Self.pageSize
-        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { (page) throws(SysfsError) -> String in
-            let count = Self.readRetrying(fd, page.baseAddress!, size)
-            guard count >= 0 else { throw failure(.read, path) }
-            if count < size { return String(decoding: UnsafeBufferPointer(rebasing: page[0..<count]), as: UTF8.self) }
-            var bytes = Array(page)
-            while true {
+        let limit = limit(for: path)
+        let first = min(Self.pageSize, limit) + 1
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: first) { (page) throws(SysfsError) -> String in
+            guard let base = page.baseAddress else { return "" }
+            let count = Self.readRetrying(fd, base, first)
+            if count > 0 && count < first { return String(decoding: UnsafeBufferPointer(rebasing: page[0..<count]), as: UTF8.self) }
+            if count < 0 && Glibc.errno != EAGAIN { throw failure(.read, path) }
+            try requireRegularFile(fd, path)
+            if count <= 0 { return "" }
+            guard limit >= first else { throw tooLong(path, limit) }
+            var bytes = Array(page[0..<count])
+            while bytes.count <= limit {
                 let start = bytes.count
-                bytes.append(contentsOf: repeatElement(0, count: 16 * size))
-                let more = bytes.withUnsafeMutableBufferPointer { Self.readRetrying(fd, $0.baseAddress! + start, 16 * size) }
+                let want = min(16 * Self.pageSize, limit + 1 - start)
+                bytes.append(contentsOf: repeatElement(0, count: want))
+                let more = bytes.withUnsafeMutableBufferPointer { buffer in
+                    buffer.baseAddress.map { Self.readRetrying(fd, $0 + start, want) } ?? 0
+                }
                 guard more >= 0 else { throw failure(.read, path) }
-                bytes.removeLast(16 * size - more)
+                bytes.removeLast(want - more)
                 if more == 0 { return String(decoding: bytes, as: UTF8.self) }
             }
+            throw tooLong(path, limit)
+        }
+    }
+
+    /// Throws unless `fd` is a regular file: a FIFO or a device is no attribute.
+    private func requireRegularFile(_ fd: Int32, _ path: String) throws(SysfsError) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure(.read, path) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw SysfsError(operation: .read, path: displayPath(of: path), errno: EINVAL,
+                             note: "it is \(Self.kindText(info.st_mode)), not an attribute file")
+        }
+    }
+
+    private func tooLong(_ path: String, _ limit: Int) -> SysfsError {
+        SysfsError(operation: .read, path: displayPath(of: path), errno: EFBIG,
+                   note: "longer than \(limit) bytes, more than sysfs shows of an attribute")
+    }
+
+    private static func kindText(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        default: return "no regular file"
         }
     }
 

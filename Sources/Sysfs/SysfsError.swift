@@ -42,13 +42,17 @@ public struct SysfsError: Error, Equatable, Sendable, CustomStringConvertible {
     public var operation: Operation
     /// The full path, as ``SysfsTree/displayPath(of:)`` gives it.
     public var path: String
-    /// The C `errno` the system call set.
+    /// The C `errno` the system call set, or the one that stands for ``note``.
     public var errno: Int32
+    /// What is wrong when no system call failed: the path is a FIFO, or the
+    /// attribute is longer than sysfs shows.
+    public var note: String?
 
-    public init(operation: Operation, path: String, errno: Int32) {
+    public init(operation: Operation, path: String, errno: Int32, note: String? = nil) {
         self.operation = operation
         self.path = path
         self.errno = errno
+        self.note = note
     }
 
     /// The errno's coarse class.
@@ -69,6 +73,7 @@ public struct SysfsError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
+        if let note { return "cannot read \(path): \(note)" }
         switch operation {
         case .read:
             return "cannot read \(path): \(meaning) (\(errnoName))"

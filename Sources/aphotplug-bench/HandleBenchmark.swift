@@ -64,7 +64,7 @@ enum HandleBenchmark {
 
         let bytes = Array((try? Data(contentsOf: URL(fileURLWithPath: EngineStateFile.path(in: stateDir)))) ?? Data())
         var checkpoint: DaemonCore.Checkpoint?
-        let decode = median(runs: runs) { checkpoint = try? EngineStateFile.decode(bytes).checkpoint }
+        let decode = median(runs: runs) { checkpoint = try? EngineStateFile.decode(file: bytes).checkpoint }
         guard let checkpoint else { throw BenchError("engine.state written by aphotplug handle does not decode") }
         let encode = median(runs: runs) { _ = EngineStateFile.encode(checkpoint, bootID: EngineStateFile.currentBootID()) }
 

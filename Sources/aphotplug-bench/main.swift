@@ -10,7 +10,7 @@ import Trace
 /// Benchmarks of aphotplug (design.md "Performance targets"). Each benchmark
 /// runs several times and reports the median; build with `-c release`:
 ///
-///     swift run -c release aphotplug-bench [engine] [replay] [coldplug] [live] [live-netlink] [handle] [memory] [--runs N]
+///     swift run -c release aphotplug-bench [engine] [replay] [coldplug] [live] [live-netlink] [handle] [memory] [hook] [--runs N]
 ///
 /// No name runs them all but live-netlink (root only: the live bursts over real netlink).
 /// `--runs` defaults to 7 (engine, replay), 5 (coldplug) and 21 (handle).
@@ -141,4 +141,8 @@ if selected("handle") {
     } catch {
         fail(error)
     }
+}
+
+if selected("hook") {
+    HookBenchmark.run(runs: explicitRuns ?? 5)
 }

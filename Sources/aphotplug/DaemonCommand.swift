@@ -53,7 +53,12 @@ struct DaemonOptions: ParsableArguments {
     var receiveBuffer: Int = UdevMonitorConfiguration.defaultReceiveBufferSize
 
     func validate() throws {
-        guard pollInterval > 0, pollInterval.isFinite else { throw ValidationError("--poll-interval must be a positive number of seconds") }
+        _ = try pollDuration()
+    }
+
+    /// `--poll-interval` as a Duration (at least 1 ms: 0 would poll without pause).
+    func pollDuration() throws -> Duration {
+        try SecondsOption.duration(pollInterval, option: "--poll-interval", minimum: 0.001)
     }
 }
 
@@ -82,7 +87,10 @@ struct DaemonCommand: AsyncParsableCommand {
             APHOTPLUG_* fields (--log-target journal). <state-dir>/state.json holds the \
             current model (aphotplug status); <state-dir>/control.sock (mode 0600) receives guest \
             notifications (aphotplug guest, aphotplug hook libvirt) and the uevents aphotplug handle forwards \
-            (an event heard both there and from the monitor counts once, by SEQNUM). SIGTERM or SIGINT stop it with exit 0.
+            (an event heard both there and from the monitor counts once, by SEQNUM); only root and the \
+            daemon's own user are heard there. The state directory must be the daemon user's and writable \
+            by nobody else (else exit 73); while another daemon answers on its control.sock, this one \
+            exits 69 and leaves the socket alone. SIGTERM or SIGINT stop it with exit 0.
             """
     )
 
@@ -104,7 +112,7 @@ enum DaemonInput: Sendable {
     /// Everything queued during the coldplug scan has been read.
     case backlogDrained
     case tick
-    case control(String)
+    case control(ControlSocket.Datagram)
     case signal(Int32)
     /// The realizer carried out (or failed to carry out) an assign decision.
     case realized(Decision, MatrixRealizer.Outcome)
@@ -140,17 +148,27 @@ struct DaemonRunner {
             recorder = file
         }
 
-        // aphotplug handle's saved engine would fall behind while the daemon handles the events.
-        EngineStateFile.discard(in: options.stateDir)
-        if let error = StateFile.prepareDirectory(options.stateDir) {
-            StandardStream.log("--state-dir \(options.stateDir): \(String(cString: strerror(error))); no state file, no control socket")
+        let problem = StateFile.prepareDirectory(options.stateDir)
+        switch problem {
+        case nil: break
+        case .unusable(let path, let code)?:
+            StandardStream.log("--state-dir \(path): \(String(cString: strerror(code))); no state file, no control socket")
+        case .notADirectory?, .foreignOwner?, .writableByOthers?:
+            // Root would write its state, lock and socket where others can plant links.
+            throw CommandExit.failure(.cannotCreate, "--state-dir: \(problem.map(String.init(describing:)) ?? "")")
         }
         var control: ControlSocket?
         do {
             control = try await ControlSocket(stateDirectory: options.stateDir)
+        } catch where error.isInUse {
+            // Replacing its socket would leave the running daemon deaf.
+            throw CommandExit.failure(.unavailable, "control socket: \(error)")
         } catch {
             StandardStream.log("control socket: \(error); guest notifications cannot be received")
         }
+        // aphotplug handle's saved engine would fall behind while the daemon handles the events
+        // (only now: a daemon refused above leaves the running one's directory alone).
+        EngineStateFile.discard(in: options.stateDir)
 
         let monitor: UdevMonitorSequence
         do {
@@ -237,7 +255,7 @@ struct DaemonRunner {
         let watchdogInterval = notifier.isEnabled ? SystemdWatchdog.timeoutFromProcessEnvironment().map { $0 / 2 } : nil
         var lastPing = ContinuousClock.now
 
-        let pollInterval = Duration.milliseconds(Int64(options.pollInterval * 1000))
+        let pollInterval = try options.pollDuration()
         var unsettled = false
         var gaps = SeqnumGapDetector()
         var lastEvent = ContinuousClock.now
@@ -303,7 +321,9 @@ struct DaemonRunner {
                 if let failure = outcome.failure { reporter.report([failure]) }
                 if outcome.lockWasBusy { lockedOut.append(decision) }
                 if realizer?.changedAssignment(outcome) == true { handle(core.observe()) }
-            case .control(let message):
+            case .control(.refused(let reason)):
+                StandardStream.log("control socket: \(reason)")
+            case .control(.message(let message)):
                 switch ControlMessage(parsing: message) {
                 case .guest(let record)?:
                     handle(core.guest(record))

@@ -9,7 +9,7 @@ struct GuestCommand: ParsableCommand {
         abstract: "Tell the running daemon that a guest attached or detached a vfio-ap mdev.",
         discussion: """
             Sends {"type":"guest","action":"attach"|"detach","mdev":"<uuid>","name":"<name>"} to \
-            <state-dir>/control.sock. Exit status: 0 delivered; 64 bad usage; 69 the daemon is not \
+            <state-dir>/control.sock; attach needs --name. Exit status: 0 delivered; 64 bad usage; 69 the daemon is not \
             running (no socket, or nobody listens on it); 74 the socket could not be written.
             """
     )
@@ -24,7 +24,7 @@ struct GuestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The mdev's UUID.", valueName: "uuid"))
     var mdev: String
 
-    @Option(help: ArgumentHelp("The guest's name (a libvirt domain).", valueName: "name"))
+    @Option(help: ArgumentHelp("The guest's name (a libvirt domain); required for attach.", valueName: "name"))
     var name: String?
 
     @Option(help: ArgumentHelp("The daemon's state directory.", valueName: "dir"))
@@ -32,10 +32,16 @@ struct GuestCommand: ParsableCommand {
 
     func validate() throws {
         guard MdevUUID(mdev) != nil else { throw ValidationError("--mdev expects a UUID, got '\(mdev)'") }
+        // The daemon refuses an attach record without a name (a trace error), so it is refused here,
+        // before anything is sent, rather than reported delivered and dropped.
+        if action == .attach && (name ?? "").isEmpty {
+            throw ValidationError("guest attach needs --name: the daemon records which guest holds the mdev")
+        }
     }
 
     func run() throws {
-        let record = GuestRecord(action: action == .attach ? .attach : .detach, mdev: MdevUUID(mdev)!, name: name)
+        guard let uuid = MdevUUID(mdev) else { throw CommandExit.failure(.usage, "--mdev expects a UUID, got '\(mdev)'") }
+        let record = GuestRecord(action: action == .attach ? .attach : .detach, mdev: uuid, name: name)
         do {
             try ControlClient.send(ControlMessage.guest(record).text, stateDirectory: stateDir)
         } catch {

@@ -60,7 +60,7 @@ struct HandleCommand: AsyncParsableCommand {
     @OptionGroup var realizerOptions: RealizerOptions
 
     func validate() throws {
-        guard lockTimeout >= 0, lockTimeout.isFinite else { throw ValidationError("--lock-timeout must be a number of seconds") }
+        _ = try SecondsOption.duration(lockTimeout, option: "--lock-timeout", minimum: 0)
     }
 
     func run() async throws {
@@ -87,7 +87,7 @@ struct HandleCommand: AsyncParsableCommand {
             throw CommandExit.failure(.noInput, "handle: --sysfs-root \(sysfsRoot): \(error)")
         }
         try await StandaloneHandler(
-            tree: tree, sysfsRoot: sysfsRoot, stateDir: stateDir, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)),
+            tree: tree, sysfsRoot: sysfsRoot, stateDir: stateDir, lockTimeout: try SecondsOption.duration(lockTimeout, option: "--lock-timeout", minimum: 0),
             reporter: DecisionSink(target: logTarget, journalSocket: journalSocket),
             definitions: realizerOptions.definitions, realizer: realizer
         ).handle(uevent)

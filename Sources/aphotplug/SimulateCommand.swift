@@ -1,6 +1,7 @@
 import APModel
 import ArgumentParser
 import Foundation
+import Glibc
 import Simulator
 import Trace
 
@@ -181,8 +182,8 @@ struct SimulateCommand: ParsableCommand {
             try ResultOutput.writeNow(text)
             return
         }
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-            throw CommandExit.failure(.cannotCreate, "\(path): cannot write")
+        if let failure = OutputFile.write(Array(text.utf8), to: path) {
+            throw CommandExit.failure(.cannotCreate, "\(path): cannot write: \(String(cString: strerror(failure)))")
         }
     }
 

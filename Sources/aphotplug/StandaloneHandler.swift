@@ -24,8 +24,8 @@ struct StandaloneHandler {
     let realizer: MatrixRealizer?
 
     func handle(_ uevent: Uevent) async throws {
-        if let error = StateFile.prepareDirectory(stateDir) {
-            throw CommandExit.failure(.cannotCreate, "handle: --state-dir \(stateDir): \(String(cString: strerror(error)))")
+        if let problem = StateFile.prepareDirectory(stateDir) {
+            throw CommandExit.failure(.cannotCreate, "handle: --state-dir: \(problem)")
         }
         let lock: HandleLock
         do {

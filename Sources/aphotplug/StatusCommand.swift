@@ -58,15 +58,17 @@ enum StatusTable {
         }
         let assigned = matrix("assigned"), shadow = matrix("shadow")
         let withheld = assigned.adapters.filter { !shadow.adapters.contains($0) }
+        // Everything in the file is printed escaped: a guest name is anyone's to choose.
         return Row(
-            mdev: uuid, guest: entry["guest"] as? String ?? "-", assigned: apqns(assigned), inGuest: apqns(shadow),
-            withheld: withheld, blocker: entry["blocker"] as? Bool ?? false)
+            mdev: TerminalText.escaped(uuid), guest: (entry["guest"] as? String).map(TerminalText.escaped) ?? "-",
+            assigned: apqns(assigned).map(TerminalText.escaped), inGuest: apqns(shadow).map(TerminalText.escaped),
+            withheld: withheld.map(TerminalText.escaped), blocker: entry["blocker"] as? Bool ?? false)
     }
 
     static func render(mdevs: [String: Any], updated: String?) -> String {
         let rows = mdevs.keys.sorted().map { row(uuid: $0, mdevs[$0] as? [String: Any] ?? [:]) }
         var lines: [String] = []
-        if let updated { lines.append("state of \(updated)") }
+        if let updated { lines.append("state of \(TerminalText.escaped(updated))") }
         guard !rows.isEmpty else { return (lines + ["no vfio_ap mdevs"]).joined(separator: "\n") }
         let header = ["MDEV", "GUEST", "ASSIGNED", "IN GUEST", "NOT IN GUEST", "BLOCKER"]
         let cells = rows.map { row in

@@ -2,6 +2,7 @@ import APModel
 import APTestSupport
 import Agent
 import Foundation
+import Glibc
 import HotplugEngine
 import Testing
 
@@ -75,10 +76,146 @@ import Testing
         }
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
         switch EngineStateFile.read(in: directory, bootID: "b") {
-        case .unusable(let reason): #expect(reason == "\(path): not aphotplug persisted state (wrong magic) (field magic, byte offset 0)")
+        case .unusable(let reason): #expect(reason == "\(path): no integrity line (truncated, or not written by aphotplug)")
         case .missing, .restored: Issue.record("garbage must be unusable")
         }
         #expect(EngineStateFile.write(Self.checkpoint(), bootID: "b", in: directory + "/missing") != nil)
         #expect(EngineStateFile.currentBootID().count == 36)
+    }
+
+    // MARK: Integrity and provenance
+
+    static func written(in directory: String) -> [UInt8] {
+        #expect(EngineStateFile.write(checkpoint(), bootID: "b", in: directory) == nil)
+        return Array((try? Data(contentsOf: URL(fileURLWithPath: EngineStateFile.path(in: directory)))) ?? Data())
+    }
+
+    static func reason(in directory: String) -> String? {
+        switch EngineStateFile.read(in: directory, bootID: "b") {
+        case .unusable(let reason): return reason
+        case .missing, .restored: return nil
+        }
+    }
+
+    @Test("every single bit flip of engine.state is caught by its integrity line")
+    func everyBitFlipIsCaught() throws {
+        try withTemporaryDirectory { directory in
+            let bytes = Self.written(in: directory)
+            #expect(bytes.count > 100)
+            let path = EngineStateFile.path(in: directory)
+            var caught = 0
+            for index in bytes.indices {
+                for bit in 0..<8 {
+                    var flipped = bytes
+                    flipped[index] ^= 1 << bit
+                    if (try? EngineStateFile.decode(file: flipped)) == nil { caught += 1 }
+                }
+            }
+            #expect(caught == bytes.count * 8)
+            var flipped = bytes
+            flipped[bytes.count / 2] ^= 0x10
+            try Data(flipped).write(to: URL(fileURLWithPath: path))
+            #expect(Self.reason(in: directory)?.contains("integrity check failed") == true)
+            try Data(bytes.dropLast(3)).write(to: URL(fileURLWithPath: path))
+            #expect(Self.reason(in: directory)?.contains("no integrity line") == true)
+        }
+    }
+
+    @Test("an engine.state that is a symbolic link, a FIFO or another user's file is not trusted")
+    func foreignFilesAreNotTrusted() throws {
+        try withTemporaryDirectory { directory in
+            let bytes = Self.written(in: directory)
+            let path = EngineStateFile.path(in: directory)
+            let elsewhere = directory + "/elsewhere"
+            try Data(bytes).write(to: URL(fileURLWithPath: elsewhere))
+            #expect(unlink(path) == 0 && symlink(elsewhere, path) == 0)
+            #expect(Self.reason(in: directory)?.contains("symbolic link") == true)
+            #expect(unlink(path) == 0 && mkfifo(path, 0o600) == 0)
+            #expect(Self.reason(in: directory)?.contains("a FIFO") == true)
+            #expect(unlink(path) == 0)
+            _ = Self.written(in: directory)
+            if geteuid() == 0 {
+                #expect(chown(path, 65_534, 65_534) == 0)
+                #expect(Self.reason(in: directory)?.contains("owned by uid 65534") == true)
+            }
+        }
+    }
+
+    @Test("a planted engine.state.tmp symbolic link: its target is left alone, the state is written")
+    func plantedTemporaryLink() throws {
+        try withTemporaryDirectory { directory in
+            let victim = directory + "/victim"
+            try Data("precious".utf8).write(to: URL(fileURLWithPath: victim))
+            #expect(symlink(victim, EngineStateFile.path(in: directory) + ".tmp") == 0)
+            #expect(!Self.written(in: directory).isEmpty)
+            #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious")
+            switch EngineStateFile.read(in: directory, bootID: "b") {
+            case .restored: break
+            case .missing, .unusable: Issue.record("the state written past the planted link must read back")
+            }
+            // state.json goes through the same file replacement.
+            #expect(symlink(victim, StateFile.path(in: directory) + ".tmp") == 0)
+            #expect(StateFile.write("{}", counters: nil, in: directory) == nil)
+            #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious")
+            #expect(try String(contentsOfFile: StateFile.path(in: directory), encoding: .utf8).hasSuffix(#""state":{}}"# + "\n"))
+        }
+    }
+
+    @Test("a dangling planted link is not created through either")
+    func plantedDanglingLink() throws {
+        try withTemporaryDirectory { directory in
+            let target = directory + "/created-by-root"
+            #expect(symlink(target, StateFile.path(in: directory) + ".tmp") == 0)
+            #expect(StateFile.write("{}", counters: nil, in: directory) == nil)
+            #expect(access(target, F_OK) != 0)
+        }
+    }
+
+    @Test("a position beyond 2^63 is refused, so counting on cannot overflow")
+    func hugePositionIsRefused() {
+        var checkpoint = Self.checkpoint()
+        checkpoint.position = UInt64.max
+        let bytes = EngineStateFile.encode(checkpoint, bootID: "b")
+        #expect(throws: PersistedStateError.self) { try EngineStateFile.decode(bytes) }
+    }
+}
+
+@Suite struct StateDirectoryTests {
+    @Test("a fresh directory is created 0755 and accepted")
+    func created() throws {
+        try withTemporaryDirectory { directory in
+            #expect(StateDirectory.prepare(directory + "/state") == nil)
+            var info = stat()
+            #expect(stat(directory + "/state", &info) == 0)
+            #expect(info.st_mode & 0o777 == 0o755)
+        }
+    }
+
+    @Test("a directory writable by group or others is refused", arguments: [0o777, 0o775, 0o757, 0o1777])
+    func writableByOthers(mode: Int) throws {
+        try withTemporaryDirectory { directory in
+            #expect(chmod(directory, mode_t(mode)) == 0)
+            #expect(StateDirectory.prepare(directory) == .writableByOthers(path: directory, mode: UInt32(mode)))
+            #expect(StateFile.prepareDirectory(directory) != nil)
+        }
+    }
+
+    @Test("a symbolic link or a file is refused")
+    func notADirectory() throws {
+        try withTemporaryDirectory { directory in
+            #expect(mkdir(directory + "/real", 0o755) == 0 && symlink(directory + "/real", directory + "/link") == 0)
+            #expect(StateDirectory.prepare(directory + "/link") == .notADirectory(path: directory + "/link", kind: "a symbolic link"))
+            try Data().write(to: URL(fileURLWithPath: directory + "/file"))
+            #expect(StateDirectory.prepare(directory + "/file") == .notADirectory(path: directory + "/file", kind: "a regular file"))
+        }
+    }
+
+    @Test("a directory of another user is refused")
+    func foreignOwner() throws {
+        guard geteuid() == 0 else { return }  // only root can give a directory away
+        try withTemporaryDirectory { directory in
+            #expect(chown(directory, 65_534, 65_534) == 0)
+            #expect(StateDirectory.prepare(directory) == .foreignOwner(path: directory, owner: 65_534, expected: 0))
+        }
     }
 }

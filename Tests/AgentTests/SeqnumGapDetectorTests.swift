@@ -41,4 +41,14 @@ import Testing
         detector.record(Self.queue("bind", 7))
         #expect(detector.settle() == nil)
     }
+
+    @Test("SEQNUM 0 and 2^64-1 in one burst: one gap of 2^64-2, no overflow")
+    func extremes() {
+        var detector = SeqnumGapDetector()
+        detector.record(Self.queue("unbind", 0))
+        detector.record(Self.queue("bind", UInt64.max))
+        #expect(detector.settle() == SeqnumGapDetector.Gap(after: 0, before: UInt64.max, count: UInt64.max - 1))
+        for seq: UInt64 in [UInt64.max - 1, UInt64.max, 0, 1] { detector.record(Self.queue("bind", seq)) }
+        #expect(detector.settle() == SeqnumGapDetector.Gap(after: 0, before: UInt64.max, count: UInt64.max - 3))
+    }
 }

@@ -74,7 +74,7 @@ struct HandleEndToEndTests {
 
     static func checkpoint(in stateDir: String) throws -> DaemonCore.Checkpoint {
         let data = try Data(contentsOf: URL(fileURLWithPath: EngineStateFile.path(in: stateDir)))
-        return try EngineStateFile.decode(Array(data)).checkpoint
+        return try EngineStateFile.decode(file: Array(data)).checkpoint
     }
 
     static func shadow(in stateDir: String, mdev: String = mdev) throws -> [String] {
@@ -167,8 +167,39 @@ struct HandleEndToEndTests {
         try Data("not a state file".utf8).write(to: URL(fileURLWithPath: EngineStateFile.path(in: stateDir)))
         let run = try Self.handle(KernelEvent.queue("bind", "04.0006", driver: "vfio_ap", seq: 5), testbed: testbed, stateDir: stateDir)
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("not aphotplug persisted state (wrong magic) (field magic, byte offset 0); scanning"), "\(run.stderr)")
+        #expect(run.stderr.contains("no integrity line (truncated, or not written by aphotplug); scanning"), "\(run.stderr)")
         #expect(try Self.checkpoint(in: stateDir).handledSeqnums.seqnums == [5])
+    }
+
+    @Test("a bit flipped in a saved engine.state is caught, reported and replaced by a scan")
+    func bitFlippedState() throws {
+        let testbed = try UmockdevTestbed()
+        try testbed.write(HostSnapshot.standard)
+        let stateDir = testbed.root + "/state"
+        let first = try Self.handle(KernelEvent.queue("bind", "04.0006", driver: "vfio_ap", seq: 5), testbed: testbed, stateDir: stateDir)
+        #expect(first.status == 0, "\(first.stderr)")
+        let path = EngineStateFile.path(in: stateDir)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0x04
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let run = try Self.handle(KernelEvent.queue("bind", "04.0006", driver: "vfio_ap", seq: 6), testbed: testbed, stateDir: stateDir)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("integrity check failed"), "\(run.stderr)")
+        #expect(run.stderr.contains("scanning"), "\(run.stderr)")
+        #expect(try Self.checkpoint(in: stateDir).handledSeqnums.seqnums == [6])
+    }
+
+    @Test("a state directory writable by others is refused (exit 73), nothing is written into it")
+    func insecureStateDirectory() throws {
+        let testbed = try UmockdevTestbed()
+        try testbed.write(HostSnapshot.standard)
+        let stateDir = testbed.root + "/state"
+        try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
+        #expect(chmod(stateDir, 0o1777) == 0)
+        let run = try Self.handle(KernelEvent.queue("bind", "04.0006", driver: "vfio_ap", seq: 5), testbed: testbed, stateDir: stateDir)
+        #expect(run.status == 73, "\(run.stderr)")
+        #expect(run.stderr.contains("writable by group or others"), "\(run.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: stateDir)) ?? ["?"]).isEmpty)
     }
 
     @Test("16 handles at once, one event each: serialized by handle.lock, every event in the saved state")

@@ -1,0 +1,27 @@
+import Foundation
+
+/// The value a thread of ``finishing(within:_:)`` hands back.
+private final class HandOver<Value>: @unchecked Sendable {
+    let lock = NSLock()
+    var value: Value?
+}
+
+/// Runs `body` on a thread of its own and waits at most `limit` for it: a call
+/// that hangs (blocks in open(), spins for ever) fails its test instead of the run.
+/// A body still running after `limit` is left behind; nil says so.
+public func finishing<Result: Sendable>(within limit: Duration, _ body: @escaping @Sendable () -> Result) -> Result? {
+    let box = HandOver<Result>()
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        let value = body()
+        box.lock.lock()
+        box.value = value
+        box.lock.unlock()
+        done.signal()
+    }
+    let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+    guard done.wait(timeout: .now() + seconds) == .success else { return nil }
+    box.lock.lock()
+    defer { box.lock.unlock() }
+    return box.value
+}
