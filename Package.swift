@@ -9,6 +9,7 @@ let strictSettings: [SwiftSetting] = [
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let propertyBased = Target.Dependency.product(name: "PropertyBased", package: "swift-property-based")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 
 let package = Package(
     name: "aphotplug",
@@ -19,6 +20,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // The Prometheus registry and text exposition format for `daemon --metrics-file`.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: Pure core (no Glibc, no file IO, no clock)
@@ -41,7 +44,7 @@ let package = Package(
         // libvirt qemu hook: domain XML parsing and lifecycle mapping.
         .target(name: "LibvirtHook", dependencies: ["APModel"], swiftSettings: strictSettings),
         // Daemon wiring: monitor, coldplug, realizer, reporter.
-        .target(name: "Agent", dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs"], swiftSettings: strictSettings),
+        .target(name: "Agent", dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", prometheus], swiftSettings: strictSettings),
 
         // MARK: Executables
         .executableTarget(

@@ -10,11 +10,10 @@ extension Engine {
                 + ",\"domains\":\(JSONText.identifierArray(m.domains.domainIDs))"
                 + ",\"control_domains\":\(JSONText.identifierArray(m.controlDomains.domainIDs))}"
         }
-        let entries = mdevOrder.map { uuid -> String in
-            let record = mdevs[uuid]!
-            return JSONText.string(uuid.description) + ":{\"guest\":\(JSONText.optional(record.guest.name))"
-                + ",\"assigned\":\(matrix(record.assigned)),\"shadow\":\(matrix(record.shadow))"
-                + ",\"blocker\":\(record.guest.isAttached)}"
+        let entries = mdevStates.map { state -> String in
+            JSONText.string(state.uuid.description) + ":{\"guest\":\(JSONText.optional(state.guest))"
+                + ",\"assigned\":\(matrix(state.assigned)),\"shadow\":\(matrix(state.shadow))"
+                + ",\"blocker\":\(state.blocksMigration)}"
         }
         return "{\"mdevs\":{" + entries.joined(separator: ",") + "}}"
     }

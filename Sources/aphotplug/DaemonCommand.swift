@@ -47,6 +47,11 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: "Netlink source: udev (events after udev rules ran) or kernel (raw kernel uevents).")
     var source: SourceOption = .udev
 
+    @Option(help: ArgumentHelp(
+        "Write Prometheus metrics to this file after every settled burst and poll (for node_exporter's textfile collector, e.g. /var/lib/prometheus/node-exporter/aphotplug.prom).",
+        valueName: "file"))
+    var metricsFile: String?
+
     @OptionGroup var realizer: RealizerOptions
 
     @Option(help: ArgumentHelp("Receive buffer size of the monitor socket in bytes.", visibility: .hidden))
@@ -201,8 +206,12 @@ struct DaemonRunner {
         /// Assignments not written because the lock stayed busy; queued again at the next read-back.
         var lockedOut: [Decision] = []
         /// Reports decisions and queues the assignments among them for the realizer.
+        let metrics = options.metricsFile.map { _ in DaemonMetrics() }
+        let coldplugStart = ContinuousClock.now
+        var lastUeventAt: Double?
         func handle(_ decisions: [Decision]) {
             reporter.report(decisions)
+            metrics?.record(decisions)
             guard realizer != nil else { return }
             for decision in decisions where decision.kind == .assign { assignmentQueue.yield(decision) }
         }
@@ -272,6 +281,12 @@ struct DaemonRunner {
             StateFile.write(
                 core.engine.finalStateJSON,
                 counters: StateFile.Counters(uevents: core.ueventCount, rescans: core.scanCount - 1), in: options.stateDir)
+            if let metrics, let path = options.metricsFile {
+                metrics.update(states: core.engine.mdevStates, uevents: core.ueventCount, rescans: core.scanCount - 1, lastUeventAt: lastUeventAt)
+                if let error = metrics.write(to: path) {
+                    StandardStream.log("--metrics-file \(path): \(String(cString: strerror(error)))")
+                }
+            }
             unsettled = false
             lastRead = .now
         }
@@ -279,6 +294,7 @@ struct DaemonRunner {
         func feed(_ uevent: Uevent) {
             gaps.record(uevent)
             guard let decisions = core.uevent(uevent) else { return }
+            lastUeventAt = DaemonMetrics.now
             handle(decisions)
             unsettled = true
             lastEvent = .now
@@ -305,6 +321,8 @@ struct DaemonRunner {
                 monitorBacklog.release()
                 rescan(why)
             case .backlogDrained:
+                let coldplug = (ContinuousClock.now - coldplugStart).components
+                metrics?.coldplugTook(seconds: Double(coldplug.seconds) + Double(coldplug.attoseconds) / 1e18)
                 settle()
                 let status = "following \(core.queueCount) queues, \(core.mdevCount) mdevs"
                 do { try notifier.ready(status: status) } catch { StandardStream.log("sd_notify: \(error)") }

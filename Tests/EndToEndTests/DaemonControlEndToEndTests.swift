@@ -154,4 +154,28 @@ struct DaemonControlEndToEndTests {
         let unbind = try #require(lines.firstIndex { $0.hasPrefix(#"{"type":"uevent""#) })
         #expect(lines[unbind...].contains { $0.contains("/sys/bus/ap/ap_adapter_mask") })
     }
+
+    @Test("--metrics-file: the daemon writes node_exporter's textfile after the burst, atomically")
+    func metricsFile() async throws {
+        let testbed = try UmockdevTestbed()
+        try testbed.write(HostSnapshot.standard)
+        let metrics = testbed.root + "/aphotplug.prom"
+        let harness = try await DaemonHarness(command: "daemon", arguments: ["--metrics-file", metrics], testbed: testbed)
+        try testbed.setDriver(of: APDevice.queue(APQN(adapter: 4, domain: 6)).devpath, to: nil)
+        _ = try harness.injector.send(KernelEvent.queue("unbind", "04.0006", seq: 300))
+        try await harness.waitForDecision("unplug-adapter")
+        let deadline = ContinuousClock.now + .seconds(10)
+        var text = ""
+        while ContinuousClock.now < deadline {
+            text = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
+            if text.contains(#"aphotplug_decisions_total{kind="unplug-adapter"} 1"#) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(text.contains(#"aphotplug_decisions_total{kind="unplug-adapter"} 1"#), "\(text)")
+        #expect(text.contains("aphotplug_uevents_total 1"))
+        #expect(text.contains("# TYPE aphotplug_coldplug_duration_seconds gauge"))
+        #expect(text.contains(#"aphotplug_apqns_in_guest{mdev="\#(Self.mdev)""#))
+        #expect(!FileManager.default.fileExists(atPath: metrics + ".tmp"))
+        _ = try await harness.stop()
+    }
 }
