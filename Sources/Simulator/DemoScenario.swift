@@ -21,6 +21,8 @@ public enum DemoScenario {
     public struct Act: Sendable {
         public var narration: String
         public var operations: [Operation]
+        /// Whether the demo first asks `aphotplug what-if` what the act will do.
+        public var predictedFirst = false
     }
 
     public static let mdevA = MdevUUID("4b7c1a2e-0000-4000-8000-00000000000a")!
@@ -67,7 +69,7 @@ public enum DemoScenario {
                 + "deconfigured queues stay in the guest",
             operations: [.writeCardConfig(card: "card01", value: "0"), .scan]),
         Act(narration: "Adapter 03 is removed from the LPAR's AP configuration (SE/HMC): the AP bus scans, 03 leaves vm1",
-            operations: [.changeHost(HostChange(adapters: .relative("-3")))]),
+            operations: [.changeHost(HostChange(adapters: .relative("-3")))], predictedFirst: true),
         Act(narration: "Guest vm2 starts on mdev B: it now holds AP resources and cannot be live-migrated",
             operations: [.attachGuest(mdevB, guest: "vm2")]),
         Act(narration: "Guest vm1 shuts down: its migration blocker goes away",

@@ -12,6 +12,6 @@ struct Aphotplug: AsyncParsableCommand {
             reports plugs, unplugs, withheld adapters, sharing conflicts and live-migration blockers.
             """,
         version: "0.1.0",
-        subcommands: [ReplayCommand.self, HookCommand.self, MonitorCommand.self, SimulateCommand.self, DaemonCommand.self, HandleCommand.self, StatusCommand.self, GuestCommand.self, RecordCommand.self, DemoCommand.self]
+        subcommands: [ReplayCommand.self, WhatIfCommand.self, HookCommand.self, MonitorCommand.self, SimulateCommand.self, DaemonCommand.self, HandleCommand.self, StatusCommand.self, GuestCommand.self, RecordCommand.self, DemoCommand.self]
     )
 }

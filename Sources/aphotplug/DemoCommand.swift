@@ -87,6 +87,8 @@ enum TimelineEntry {
     case guest(GuestAction, mdev: MdevUUID, name: String)
     case decision(Decision)
     case refused(String)
+    /// What `aphotplug what-if` predicted for the act, before it happened.
+    case prediction(command: String, lines: [String])
     /// The act caused no decision.
     case noDecision
 }
@@ -112,6 +114,14 @@ struct DemoRun {
         for decision in session.start(snapshot: snapshot, guests: guests) { try emit(.decision(decision)) }
         for (number, act) in DemoScenario.acts.enumerated() {
             try emit(.narration(number + 1, act.narration))
+            if act.predictedFirst {
+                // Asked on the tree as it is now, exactly as an administrator would ask before the change.
+                let now = try SnapshotReader(tree: DirectorySysfsTree(root: root)).read()
+                let steps = act.operations.map { Scenario.Step(line: 1, text: $0.scriptLine, operation: $0) }
+                let prediction = try WhatIfRun.predict(snapshot: now, guests: guests, steps: steps)
+                let command = "aphotplug what-if --sysfs-root \(root) " + steps.map { "'\($0.text)'" }.joined(separator: " ")
+                try emit(.prediction(command: command, lines: WhatIfReport.text(prediction)))
+            }
             var decided = false
             for operation in act.operations {
                 let step: Simulation.Step
@@ -193,6 +203,9 @@ struct TimelineStyle {
             return "  " + paint("→ no decision", "2")
         case .refused(let text):
             return "    " + paint("refused  ", "31") + text
+        case .prediction(let command, let lines):
+            return (["    " + paint("what-if  ", "1;35") + command] + lines.map { "    " + paint("         " + $0, "35") })
+                .joined(separator: "\n")
         case .decision(let decision):
             return "  " + paint("→ " + decision.kind.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0), Self.colour(of: decision.kind))
                 + Self.describe(decision)

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// `aphotplug what-if` on a real sysfs tree (the golden case of the kernel
+/// documentation's two guests: A = 05,06 × 0004,00ab, B = 05 × 0047,00ff).
+@Suite struct WhatIfEndToEndTests {
+    static let a = "0b5e1c3a-1111-4c4c-8888-000000000001"
+    static let b = "0b5e1c3a-2222-4c4c-8888-000000000002"
+
+    static func tree() throws -> String {
+        let (directory, _) = try ReplayStreamingEndToEndTests.goldenCase("01-")
+        return directory + "/sysfs"
+    }
+
+    static func whatIf(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try DaemonHarness.run(["what-if", "--sysfs-root", try tree(), "--state-dir", "/nonexistent",
+                               "--guest", "\(a)=vm1", "--guest", "\(b)=vm2"] + arguments)
+    }
+
+    /// Every file of the tree with its content, to show nothing was written.
+    static func contents(_ root: String) -> [String: Data] {
+        var result: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: root)
+        while let path = enumerator?.nextObject() as? String {
+            let full = root + "/" + path
+            var isDirectory: ObjCBool = false
+            if (try? FileManager.default.destinationOfSymbolicLink(atPath: full)) != nil { continue }
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
+                result[path] = FileManager.default.contents(atPath: full)
+            }
+        }
+        return result
+    }
+
+    @Test("an unbind: the guest loses the whole adapter, exit 1, and nothing is written")
+    func unbindLosesTheAdapter() throws {
+        let before = Self.contents(try Self.tree())
+        let result = try Self.whatIf(["unbind 05.0004"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stdout.contains("mdev \(Self.a) (guest vm1): loses 05.0004, 05.00ab; then holds 2 APQN(s)"), "\(result.stdout)")
+        #expect(result.stdout.contains("mdev \(Self.b) (guest vm2): unchanged"))
+        #expect(Self.contents(try Self.tree()) == before)
+    }
+
+    @Test("a write the kernel refuses is named with its errno; a change that costs no guest anything is exit 0")
+    func refusalsAndGains() throws {
+        let result = try Self.whatIf(["mdev \(Self.a) assign-domain 0x47", "mdev \(Self.b) assign-adapter 6"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("refused: mdev \(Self.a) assign-domain 0x47: the kernel answers EADDRINUSE"))
+        #expect(result.stdout.contains("mdev \(Self.b) (guest vm2): gains 06.0047, 06.00ff"))
+    }
+
+    @Test("--json: the decisions, then one summary object")
+    func json() throws {
+        let result = try Self.whatIf(["--json", "host domains -0xab"])
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.dropLast().allSatisfy { $0.hasPrefix("{\"seq\":") })
+        #expect(lines.contains { $0.contains("\"kind\":\"unplug-domain\"") })
+        let summary = try JSONSerialization.jsonObject(with: Data((lines.last ?? "").utf8)) as? [String: Any]
+        let whatIf = try #require(summary?["what_if"] as? [String: Any])
+        #expect(whatIf["a_guest_loses"] as? Bool == true)
+        let guests = try #require(whatIf["guests"] as? [[String: Any]])
+        #expect(guests.first { $0["mdev"] as? String == Self.a }?["loses"] as? [String] == ["05.00ab", "06.00ab"])
+    }
+
+    @Test("a change that cannot be read is exit 65 naming it")
+    func badChange() throws {
+        let result = try Self.whatIf(["unbind 05.0004", "frobnicate"])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("change 2: unknown operation 'frobnicate'"), "\(result.stderr)")
+    }
+
+    @Test("the demo asks what-if before the LPAR loses adapter 03, and what happens then is what it predicted")
+    func demoPredictionMatches() throws {
+        let result = try DaemonHarness.run(["demo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let asked = try #require(lines.firstIndex { $0.contains("aphotplug what-if") && $0.contains("'host adapters -3'") })
+        let predicted = try #require(lines[asked...].first { $0.contains("(guest vm1): loses") })
+        #expect(predicted.contains("loses 03.0004, 03.0005;"), "\(predicted)")
+        let happened = try #require(lines[asked...].first { $0.contains("unplug-adapter") })
+        #expect(happened.contains("adapters 03"), "\(happened)")
+    }
+}
