@@ -50,7 +50,8 @@ public enum HostReproduction {
             if let name = guests[mdev.uuid] {
                 operations.append(.attachGuest(mdev.uuid, guest: name))
             } else if mdev.inUse {
-                operations.append(.attachGuest(mdev.uuid, guest: "unnamed"))
+                // One KVM per guest: an unnamed holder gets a name of its own.
+                operations.append(.attachGuest(mdev.uuid, guest: "guest-of-\(mdev.uuid)"))
             }
         }
         return operations

@@ -10,7 +10,7 @@ import Trace
 /// Benchmarks of aphotplug (design.md "Performance targets"). Each benchmark
 /// runs several times and reports the median; build with `-c release`:
 ///
-///     swift run -c release aphotplug-bench [engine] [replay] [coldplug] [live] [live-netlink] [handle] [memory] [hook] [--runs N]
+///     swift run -c release aphotplug-bench [engine] [replay] [coldplug] [live] [live-netlink] [handle] [memory] [what-if] [hook] [--runs N]
 ///
 /// No name runs them all but live-netlink (root only: the live bursts over real netlink).
 /// `--runs` defaults to 7 (engine, replay), 5 (coldplug) and 21 (handle).
@@ -105,11 +105,12 @@ if selected("replay") {
            events: flipEvents.count, seconds: seconds, target: "≥ 500,000 events/s")
 }
 
-if selected("coldplug") || selected("live") || selection.contains("live-netlink") || selected("memory") {
+if selected("coldplug") || selected("live") || selection.contains("live-netlink") || selected("memory") || selected("what-if") {
     do {
         let daemon = try BuiltExecutable.path(named: "aphotplug")
         let host = try FullScaleTestbed(flip: flip)
         if selected("coldplug") { try ColdplugBenchmark.run(on: host, daemon: daemon, runs: explicitRuns ?? 5) }
+        if selected("what-if") { try WhatIfBenchmark.run(on: host, binary: daemon, runs: explicitRuns ?? 5) }
         if selected("memory") {
             try MemoryBenchmark.replay(on: host, flip: flip, binary: daemon)
             try host.resetFlip()

@@ -55,10 +55,12 @@ struct WhatIfRun {
                 run.notes.append("mdev \(mdev.uuid): the host's guest_matrix differs from the simulated kernel's; the prediction starts from the simulated one")
             }
         }
-        let start = try SnapshotReader(tree: MemorySysfsTree(simulation.kernel.sysfsImage)).read()
+        // The engine starts from the host as read (as the daemon would have it); the
+        // simulated kernel reproduces it, and the notes above say where it could not.
+        let start = snapshot
         var session = ReplaySession()
-        var holders: [MdevUUID: String] = [:]
-        for mdev in simulation.kernel.mdevs { if let guest = mdev.guest { holders[mdev.uuid] = guest } }
+        // Named guests as the daemon knows them; the others show as `in use`, as on the host.
+        let holders = names.filter { uuid, _ in simulation.kernel.mdev(uuid)?.guest != nil }
         _ = session.start(snapshot: start, guests: holders)
         let before = Dictionary(uniqueKeysWithValues: session.engine.mdevStates.map { ($0.uuid, $0) })
         for step in steps {
