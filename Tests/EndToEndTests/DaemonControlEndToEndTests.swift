@@ -176,6 +176,46 @@ struct DaemonControlEndToEndTests {
         #expect(text.contains("# TYPE aphotplug_coldplug_duration_seconds gauge"))
         #expect(text.contains(#"aphotplug_apqns_in_guest{mdev="\#(Self.mdev)""#))
         #expect(!FileManager.default.fileExists(atPath: metrics + ".tmp"))
+        try Self.expectMetricsMatchStatus(metrics: metrics, stateDir: harness.stateDir)
         _ = try await harness.stop()
+    }
+
+    /// Parses the metrics file with the Prometheus project's own Python parser
+    /// (`prometheus_client`, installed by `.ci/run`) and checks the per-mdev values
+    /// against `aphotplug status --json`.
+    static func expectMetricsMatchStatus(metrics: String, stateDir: String) throws {
+        let parser = """
+            import json, sys
+            from prometheus_client.parser import text_string_to_metric_families
+            out = {}
+            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                for sample in family.samples:
+                    out[sample.name + json.dumps(sample.labels, sort_keys=True)] = sample.value
+            print(json.dumps(out))
+            """
+        // Debian's python3-prometheus-client (scripts/ensure-packages), for Debian's python3.
+        let parsed = try DaemonHarness.runShell("/usr/bin/python3 -c '\(parser)' '\(metrics)'")
+        if parsed.status != 0 && ProcessInfo.processInfo.environment["CI"] == nil && parsed.stderr.contains("No module named") {
+            print("skipping the Prometheus parser check: prometheus_client is not installed (apt-get install python3-prometheus-client)")
+            return
+        }
+        #expect(parsed.status == 0, "\(parsed.stderr)")
+        let samples = try JSONSerialization.jsonObject(with: Data(parsed.stdout.utf8)) as? [String: Double] ?? [:]
+        let status = try DaemonHarness.run(["status", "--json", "--state-dir", stateDir])
+        let file = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+        let mdevs = try #require((file?["state"] as? [String: Any])?["mdevs"] as? [String: Any])
+        #expect(!mdevs.isEmpty)
+        for (uuid, value) in mdevs {
+            let entry = try #require(value as? [String: Any])
+            func count(_ key: String) -> Double {
+                let matrix = entry[key] as? [String: Any]
+                return Double(((matrix?["adapters"] as? [String]) ?? []).count * ((matrix?["domains"] as? [String]) ?? []).count)
+            }
+            let labels = "{\"guest\": \"\((entry["guest"] as? String) ?? "")\", \"mdev\": \"\(uuid)\"}"
+            #expect(samples["aphotplug_apqns_assigned" + labels] == count("assigned"), "\(uuid): \(samples)")
+            #expect(samples["aphotplug_apqns_in_guest" + labels] == count("shadow"))
+            #expect(samples["aphotplug_migration_blocked" + labels] == ((entry["blocker"] as? Bool) == true ? 1 : 0))
+        }
+        #expect(samples["aphotplug_uevents_total{}"] == Double((file?["uevents"] as? Int) ?? -1))
     }
 }
