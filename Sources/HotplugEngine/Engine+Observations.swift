@@ -11,9 +11,8 @@ extension Engine {
         let relative = path.dropFirst(5)
         let parts = relative.split(separator: "/")
         let text = value.trimmingTrailingWhitespace
-        if parts.count == 3, parts[0] == "bus", parts[1] == "ap",
-           ["ap_adapter_mask", "ap_usage_domain_mask", "ap_control_domain_mask"].contains(parts[2]) {
-            return hostConfigurationObserved(String(parts[2]), text, seq: seq)
+        if parts.count == 3, parts[0] == "bus", parts[1] == "ap", let mask = ConfigurationMask(attribute: parts[2]) {
+            return hostConfigurationObserved(mask, text, seq: seq)
         }
         var decisions = endScan()
         decisions += observedOutsideScans(parts, path: path, value: value, text: text, seq: seq)
@@ -24,14 +23,9 @@ extension Engine {
         _ parts: [Substring], path: String, value: String, text: String, seq: UInt64
     ) -> [Decision] {
         if parts.count == 3, parts[0] == "bus", parts[1] == "ap" {
-            switch parts[2] {
-            case "apmask":
-                return maskEvent(text, isAdapterMask: true, seq: seq)
-            case "aqmask":
-                return maskEvent(text, isAdapterMask: false, seq: seq)
-            default:
-                return []
-            }
+            // Other bus attributes carry nothing the engine follows.
+            guard let mask = OwnershipMask(attribute: parts[2]) else { return [] }
+            return maskEvent(text, mask, seq: seq)
         }
         let attribute = String(parts.last ?? "")
         let devicePath = "/" + parts.dropLast().joined(separator: "/")
@@ -59,7 +53,7 @@ extension Engine {
     /// A QCI mask read back (kernel-ap.md §4.7): recorded in the open scan,
     /// whose end applies it (``Engine``'s scan rule). Without QCI the
     /// configuration is the one the devices imply.
-    private mutating func hostConfigurationObserved(_ attribute: String, _ text: String, seq: UInt64) -> [Decision] {
+    private mutating func hostConfigurationObserved(_ kind: ConfigurationMask, _ text: String, seq: UInt64) -> [Decision] {
         if text == "not supported" {
             var decisions = endScan()
             let withheldBefore = mdevs.mapValues { withheldAdapters(of: $0) }
@@ -70,12 +64,7 @@ extension Engine {
             return decisions
         }
         guard let mask = try? APMask(sysfsHex: text) else {
-            return [anomaly(seq, "/sys/bus/ap/\(attribute) reads '\(text)', expected 0x and 64 hex digits")]
-        }
-        let kind: ConfigurationMask = switch attribute {
-        case "ap_adapter_mask": .adapters
-        case "ap_usage_domain_mask": .domains
-        default: .controlDomains
+            return [anomaly(seq, "/sys/bus/ap/\(kind.attribute) reads '\(text)', expected 0x and 64 hex digits")]
         }
         configurationMaskObserved(mask, kind, seq: seq)
         return []

@@ -183,8 +183,48 @@ extension Engine {
 }
 
 /// Which QCI mask a read-back is of.
-enum ConfigurationMask: Sendable {
+enum ConfigurationMask: Sendable, CaseIterable {
     case adapters, domains, controlDomains
+
+    /// The mask `/sys/bus/ap/<attribute>` shows, or nil for any other attribute.
+    init?(attribute: some StringProtocol) {
+        guard let mask = Self.allCases.first(where: { $0.attribute == attribute }) else { return nil }
+        self = mask
+    }
+
+    var attribute: String {
+        switch self {
+        case .adapters: "ap_adapter_mask"
+        case .domains: "ap_usage_domain_mask"
+        case .controlDomains: "ap_control_domain_mask"
+        }
+    }
+}
+
+/// apmask or aqmask: which adapters or domains the host's default drivers keep.
+enum OwnershipMask: Sendable, CaseIterable {
+    case adapters, domains
+
+    /// The mask `/sys/bus/ap/<attribute>` shows, or nil for any other attribute.
+    init?(attribute: some StringProtocol) {
+        guard let mask = Self.allCases.first(where: { $0.attribute == attribute }) else { return nil }
+        self = mask
+    }
+
+    var attribute: String {
+        switch self {
+        case .adapters: "apmask"
+        case .domains: "aqmask"
+        }
+    }
+
+    /// The key of the AP bus root's `change` uevent.
+    var ueventKey: String {
+        switch self {
+        case .adapters: "APMASK"
+        case .domains: "AQMASK"
+        }
+    }
 }
 
 /// What a scan's held events say about the configuration (see ``Engine``'s scan rule).

@@ -56,21 +56,29 @@ extension Engine {
             }
             return []
         }
-        if let text = uevent["APMASK"] { return maskEvent(text, isAdapterMask: true, seq: seq) }
-        if let text = uevent["AQMASK"] { return maskEvent(text, isAdapterMask: false, seq: seq) }
+        for mask in OwnershipMask.allCases {
+            if let text = uevent[mask.ueventKey] { return maskEvent(text, mask, seq: seq) }
+        }
         return []
     }
 
     /// APMASK/AQMASK arrive after the rebinds they caused (kernel order), so
     /// the queues' drivers are already right; only host ownership changes.
-    mutating func maskEvent(_ text: String, isAdapterMask: Bool, seq: UInt64) -> [Decision] {
-        let name = isAdapterMask ? "APMASK" : "AQMASK"
+    mutating func maskEvent(_ text: String, _ which: OwnershipMask, seq: UInt64) -> [Decision] {
+        let name = which.ueventKey
         let trimmed = text.trimmingTrailingWhitespace
         guard trimmed.hasPrefix("0x"), let mask = try? APMask(sysfsHex: trimmed) else {
             return [anomaly(seq, "\(name) '\(trimmed)' is not 0x and 64 hex digits")]
         }
-        let old = isAdapterMask ? host.apmask : host.aqmask
-        if isAdapterMask { host.apmask = mask } else { host.aqmask = mask }
+        let old: APMask
+        switch which {
+        case .adapters:
+            old = host.apmask
+            host.apmask = mask
+        case .domains:
+            old = host.aqmask
+            host.aqmask = mask
+        }
         if mask != old { assignabilityChangedAt = seq }
         return []
     }
