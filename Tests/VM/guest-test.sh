@@ -12,7 +12,7 @@
 #
 # Breaking a feature on purpose (run.sh --break NAME) shows that the checks can
 # fail: "syscalls" removes @network-io from the unit's SystemCallFilter, "ready"
-# keeps systemd from accepting the daemon's READY=1 (NotifyAccess=none),
+# starts the daemon without NOTIFY_SOCKET, so that it cannot send READY=1,
 # "watchdog" gives systemd a watchdog the daemon cannot meet (WatchdogSec=1ms).
 
 check_name=vm
@@ -144,7 +144,8 @@ WatchdogSec=${watchdog_seconds}s
 TimeoutStartSec=20s
 DROPIN
 case $breaking in
-ready) printf '%s\n' '[Service]' 'NotifyAccess=none' >"$dropins/zz-break.conf" ;;
+# (NotifyAccess=none would not do: systemd turns it into main for Type=notify.)
+ready) sed -i 's|^ExecStart=/usr/bin/aphotplug|ExecStart=/usr/bin/env -u NOTIFY_SOCKET /usr/bin/aphotplug|' "$dropins/vmtest.conf" ;;
 watchdog) printf '%s\n' '[Service]' 'WatchdogSec=1ms' >"$dropins/zz-break.conf" ;;
 esac
 systemctl daemon-reload
