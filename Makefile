@@ -6,6 +6,9 @@
 #   make uninstall PREFIX=/usr DESTDIR=...  remove exactly what install put there
 #   make check-host                       rules, unit and install checks (Tests/Host/)
 #   make fuzz [FUZZ_SECONDS=30]           every libFuzzer target for FUZZ_SECONDS (scripts/fuzz)
+#   make vm-test                          the installed unit under a real systemd,
+#                                         udev and journald in a Debian 12 VM
+#                                         (Tests/VM/run.sh; root, qemu, debootstrap)
 #
 # Use the same PREFIX (and directory variables) for install and uninstall.
 # udev reads rules only from /usr/lib/udev/rules.d and /etc/udev/rules.d, so
@@ -57,7 +60,7 @@ INSTALLED := $(BINDIR)/aphotplug \
 # The installed files name the binary and the opt-in rules by their paths.
 SUBSTITUTE := sed -e 's|/usr/bin/aphotplug|$(BINDIR)/aphotplug|g' -e 's|/usr/share/aphotplug|$(PKGDATADIR)|g'
 
-.PHONY: all install uninstall check-host fuzz FORCE
+.PHONY: all install uninstall check-host fuzz vm-test FORCE
 
 all: $(BIN) $(GENERATED)
 
@@ -131,3 +134,9 @@ check-host:
 FUZZ_SECONDS ?= 30
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz
+
+# Boots a throwaway Debian 12 VM (image cached in .vm-cache/), runs make install
+# there and checks the unit under the shipped sandbox. VM_TEST_FLAGS=--break NAME
+# breaks one feature on purpose (syscalls, ready, watchdog) to see checks fail.
+vm-test:
+	Tests/VM/run.sh $(VM_TEST_FLAGS)
