@@ -103,7 +103,11 @@ public struct DaemonCore {
     /// Scans the tree (coldplug, or a resync after lost events) and feeds the snapshot.
     ///
     /// - Throws: ``SnapshotError`` when the tree cannot be read; nothing is fed then.
-    public mutating func scan(guests: [MdevUUID: String] = [:]) throws(SnapshotError) -> [Decision] {
+    ///
+    /// - Parameter restoredGuests: guest names from before a restart (the state
+    ///   file); taken only for mdevs the scan finds in use, so a guest that
+    ///   stopped meanwhile is not brought back.
+    public mutating func scan(guests: [MdevUUID: String] = [:], restoredGuests: [MdevUUID: String] = [:]) throws(SnapshotError) -> [Decision] {
         // Seeded before the scan: a value that changes while the scan runs differs from
         // the seed at the next read-back and is fed then (feeding an unchanged value is harmless).
         let seed = Dictionary(readBack(), uniquingKeysWith: { $1 })
@@ -119,6 +123,10 @@ public struct DaemonCore {
             recorder.endSnapshot()
         } else {
             snapshot = try SnapshotReader(tree: tree).read()
+        }
+        var guests = guests
+        for mdev in snapshot.mdevs where mdev.inUse && guests[mdev.uuid] == nil {
+            if let name = restoredGuests[mdev.uuid] { guests[mdev.uuid] = name }
         }
         queueCount = snapshot.queues.count
         mdevCount = snapshot.mdevs.count

@@ -1,4 +1,6 @@
 internal import Glibc
+import APModel
+import Foundation
 
 /// `<state-dir>/state.json`: the engine's current model, replaced atomically
 /// (``AtomicFile``), so a reader (`aphotplug status`) sees either the old or the
@@ -49,5 +51,18 @@ public enum StateFile {
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+    }
+
+    /// The guest names a state file holds, by mdev (absent or unreadable: none):
+    /// a restarted daemon takes them back, `what-if` names guests with them.
+    public static func guestNames(in stateDirectory: String) -> [MdevUUID: String] {
+        guard let data = FileManager.default.contents(atPath: path(in: stateDirectory)),
+              let file = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let mdevs = (file["state"] as? [String: Any])?["mdevs"] as? [String: Any] else { return [:] }
+        var names: [MdevUUID: String] = [:]
+        for (key, value) in mdevs {
+            if let uuid = MdevUUID(key), let name = (value as? [String: Any])?["guest"] as? String { names[uuid] = name }
+        }
+        return names
     }
 }

@@ -216,7 +216,8 @@ struct DaemonRunner {
             for decision in decisions where decision.kind == .assign { assignmentQueue.yield(decision) }
         }
         do {
-            handle(try core.scan())
+            // A restarted daemon (Restart=on-failure keeps /run/aphotplug) takes back the names of guests still running.
+            handle(try core.scan(restoredGuests: StateFile.guestNames(in: options.stateDir)))
         } catch {
             throw CommandExit.failure(.noInput, "coldplug of \(options.sysfsRoot): \(error)")
         }

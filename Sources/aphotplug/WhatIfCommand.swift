@@ -51,7 +51,7 @@ struct WhatIfCommand: ParsableCommand {
     }
 
     func names() throws -> [MdevUUID: String] {
-        var result = StateFileGuests.read(in: stateDir)
+        var result = StateFile.guestNames(in: stateDir)
         for entry in guest {
             let parts = entry.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, let uuid = MdevUUID(parts[0]), !parts[1].isEmpty else {
@@ -98,19 +98,5 @@ struct WhatIfCommand: ParsableCommand {
         }
         try output.flush()
         if run.aGuestLoses { throw ExitCode(1) }
-    }
-}
-
-/// Guest names from a running daemon's `state.json` (absent or unreadable: none).
-enum StateFileGuests {
-    static func read(in stateDirectory: String) -> [MdevUUID: String] {
-        guard let data = FileManager.default.contents(atPath: StateFile.path(in: stateDirectory)),
-              let file = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let mdevs = (file["state"] as? [String: Any])?["mdevs"] as? [String: Any] else { return [:] }
-        var names: [MdevUUID: String] = [:]
-        for (key, value) in mdevs {
-            if let uuid = MdevUUID(key), let name = (value as? [String: Any])?["guest"] as? String { names[uuid] = name }
-        }
-        return names
     }
 }

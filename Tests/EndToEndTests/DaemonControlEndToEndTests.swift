@@ -218,4 +218,40 @@ struct DaemonControlEndToEndTests {
         }
         #expect(samples["aphotplug_uevents_total{}"] == Double((file?["uevents"] as? Int) ?? -1))
     }
+
+    @Test("a restarted daemon takes back from state.json the names of guests still running, not of guests that stopped")
+    func restartKeepsGuestNames() async throws {
+        let testbed = try UmockdevTestbed()
+        var host = HostSnapshot.standard
+        host.mdevs[0].inUse = true
+        try testbed.write(host)
+        let first = try await DaemonHarness(command: "daemon", testbed: testbed)
+        #expect(try DaemonHarness.run(["guest", "attach", "--mdev", Self.mdev, "--name", "vm1", "--state-dir", first.stateDir]).status == 0)
+        // Wait until the state file names vm1, as after any settled burst.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, !((try? String(contentsOfFile: first.statePath, encoding: .utf8)) ?? "").contains("\"vm1\"") {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(((try? String(contentsOfFile: first.statePath, encoding: .utf8)) ?? "").contains("\"vm1\""))
+        first.process.send(signal: SIGKILL)
+        _ = try await first.process.waitForExit()
+        let second = try await DaemonHarness(command: "daemon", testbed: testbed, keepingState: true)
+        let raised = try await second.waitForDecision("blocker-raised")
+        #expect(raised["guest"] as? String == "vm1", "\(raised)")
+        _ = try await second.stop()
+        // The guest stops while no daemon runs: the name is not brought back.
+        try testbed.writeFile("devices/ap/card04/04.0006/status", "assigned\n")
+        let before = try String(contentsOfFile: second.statePath, encoding: .utf8)
+        let third = try await DaemonHarness(command: "daemon", testbed: testbed, keepingState: true)
+        var status = ""
+        let rewritten = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < rewritten {
+            status = try DaemonHarness.run(["status", "--json", "--state-dir", third.stateDir]).stdout
+            if !status.isEmpty && status != before { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(status != before, "the third daemon wrote its state")
+        #expect(!status.contains("\"vm1\""), "\(status)")
+        _ = try await third.stop()
+    }
 }

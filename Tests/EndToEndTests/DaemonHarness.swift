@@ -14,12 +14,13 @@ final class DaemonHarness: DecisionPrinter {
 
     init(
         host: HostSnapshot = .standard, command: String = "daemon", arguments: [String] = [],
-        environment: [String: String] = [:], testbed existing: UmockdevTestbed? = nil
+        environment: [String: String] = [:], testbed existing: UmockdevTestbed? = nil, keepingState: Bool = false
     ) async throws {
         testbed = try existing ?? UmockdevTestbed()
         if existing == nil { try testbed.write(host) }
         stateDir = testbed.root + "/state"
-        try? FileManager.default.removeItem(atPath: stateDir + "/state.json")
+        // A restart test keeps the state file of the daemon before (its decisions show the rest).
+        if !keepingState { try? FileManager.default.removeItem(atPath: stateDir + "/state.json") }
         process = try ChildProcess.underUmockdev(
             executable: try BuiltExecutable.path(named: "aphotplug"),
             arguments: [command, "--state-dir", stateDir] + arguments,
