@@ -84,7 +84,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LibvirtHookTests",
-            dependencies: ["APModel", "LibvirtHook", "APTestSupport"],
+            dependencies: ["APModel", "LibvirtHook", "Agent", "HotplugEngine", "Trace", "APTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
