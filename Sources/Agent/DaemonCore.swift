@@ -150,7 +150,7 @@ public struct DaemonCore {
         case .attach:
             return engine.handle(.guestAttached(record.mdev, name: record.name ?? "unnamed", position: position))
         case .detach:
-            return engine.handle(.guestDetached(record.mdev, position: position))
+            return engine.handle(.guestDetached(record.mdev, name: record.name, position: position))
         }
     }
 
