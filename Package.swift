@@ -75,7 +75,8 @@ let package = Package(
             dependencies: ["APModel", "Agent", "HotplugEngine", "Sysfs", "Trace", "APTestSupport"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "TraceTests", dependencies: ["APModel", "Trace"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "TraceTests", dependencies: ["APModel", "Trace"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "SysfsTests", dependencies: ["APModel", "Sysfs", "APTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "SimulatorTests",

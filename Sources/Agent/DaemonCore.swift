@@ -170,6 +170,10 @@ public struct DaemonCore {
         return decisions
     }
 
+    /// The definition files as last fed, by UUID (``MdevctlDirectory/read(known:)``
+    /// does not re-read an unusable file that was fed already).
+    public var fedDefinitions: [MdevUUID: String] { lastDefinitions }
+
     /// Forgets that `uuid`'s definition was fed, so that the next ``definitions(_:)``
     /// feeds it again and the engine plans its assignment anew: for an `assign`
     /// that could not be written (the s390 AP configuration lock stayed busy) when

@@ -29,10 +29,10 @@ extension Engine {
         return decisions + enforce(uuid, seq: seq)
     }
 
-    /// Re-plans every defined mdev after a change of what is assignable.
+    /// Re-plans every mdev with an auto definition after a change of what is assignable.
     mutating func enforceDefinitions(seq: UInt64) -> [Decision] {
         var decisions: [Decision] = []
-        for uuid in mdevOrder where definitions[uuid] != nil { decisions += enforce(uuid, seq: seq) }
+        for uuid in mdevOrder where definitions[uuid]?.autostart == true { decisions += enforce(uuid, seq: seq) }
         return decisions
     }
 
@@ -40,7 +40,9 @@ extension Engine {
     /// plan: new refusals as `conflict`, new additions as `assign`.
     private mutating func enforce(_ uuid: MdevUUID, seq: UInt64) -> [Decision] {
         // A definition without a device is mdevctl's to start; nothing to assign to yet.
-        guard let definition = definitions[uuid], var record = mdevs[uuid] else { return [] }
+        // A manual definition is applied by mdevctl when it starts the mdev, not to
+        // a live one (ap-check skips the checks of manual definitions, `ap_check_changes`).
+        guard let definition = definitions[uuid], definition.autostart, var record = mdevs[uuid] else { return [] }
         let plan = assignmentPlan(of: record, desired: definition.matrix)
         var decisions: [Decision] = []
         let refusals = plan.refusals
