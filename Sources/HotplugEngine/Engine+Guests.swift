@@ -5,6 +5,15 @@ extension Engine {
         "detach the vfio-ap hostdev (virsh detach-device, or device_del in QEMU) before migrating and "
         + "attach it again on the target, which needs the same APQNs with the same master keys"
 
+    /// Why the guest cannot be live-migrated. libvirt refuses first: its
+    /// `qemuMigrationSrcIsAllowedHostdev` (`src/qemu/qemu_migration.c`) fails
+    /// any domain with a `<hostdev mode='subsystem' type='mdev'>` ("cannot
+    /// migrate a domain with <hostdev mode='subsystem' type='mdev'>") before QEMU
+    /// is asked; QEMU's vfio-ap device is unmigratable too (`.unmigratable = 1`,
+    /// "State blocked by non-migratable device"). The proposed vfio-ap migration
+    /// series (per-mdev `migratable`, matrix feature `migratable`, 2026-03) is
+    /// in no released kernel, was turned down in review, and would change
+    /// neither refusal, so the blocker does not depend on it.
     func blockerCause(_ record: MdevRecord) -> String {
         let who = record.guest.name.map { "guest \($0)" } ?? "an unnamed guest (queue status 'in use')"
         return "\(who) holds vfio-ap mdev \(record.uuid) and cannot be live-migrated: \(Self.migrationRemedy)"
