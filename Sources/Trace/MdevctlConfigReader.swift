@@ -48,7 +48,7 @@ public enum MdevctlConfigReader {
         switch member("start") {
         case nil, .null?: throw failure("\"start\": \"auto\" or \"manual\" (mdevctl refuses a definition without it)", found: "no start")
         case .string("auto")?: autostart = true
-        case .some: autostart = false
+        case .string?, .bool?, .number?, .array?, .object?: autostart = false
         }
         var attributes: [(name: String, value: String)] = []
         switch member("attrs") {
