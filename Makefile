@@ -28,6 +28,7 @@ MANDIR ?= $(DATADIR)/man
 PKGDATADIR ?= $(DATADIR)/aphotplug
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 LIBVIRTHOOKDIR ?= $(SYSCONFDIR)/libvirt/hooks/qemu.d
 BASHCOMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 # zsh's own default; Debian and Ubuntu use $(DATADIR)/zsh/vendor-completions.
@@ -53,6 +54,7 @@ INSTALLED := $(BINDIR)/aphotplug \
 	$(SYSTEMDUNITDIR)/aphotplug.service \
 	$(LIBVIRTHOOKDIR)/aphotplug \
 	$(MANDIR)/man1/aphotplug.1 \
+	$(CATALOGDIR)/aphotplug.catalog \
 	$(BASHCOMPLETIONDIR)/aphotplug \
 	$(ZSHCOMPLETIONDIR)/_aphotplug \
 	$(FISHCOMPLETIONDIR)/aphotplug.fish
@@ -88,6 +90,7 @@ $(GEN)/aphotplug.1: $(BIN) $(GENERATE_MANUAL)
 	mkdir -p $(GEN)/man
 	$(GENERATE_MANUAL) $(BIN) --date $(MANDATE) --output-directory $(GEN)/man
 	sed -e 's/^$$/.Pp/' -e "s/^'/\\\\\&'/" $(GEN)/man/aphotplug.1 >$@
+	cat dist/aphotplug.1.tail >>$@
 
 $(GEN)/aphotplug.bash: $(BIN)
 	$(BIN) --generate-completion-script bash >$@
@@ -111,6 +114,7 @@ install: all
 	install -D -m 0644 $(GEN)/aphotplug.service $(DESTDIR)$(SYSTEMDUNITDIR)/aphotplug.service
 	install -D -m 0755 $(GEN)/libvirt-qemu-hook $(DESTDIR)$(LIBVIRTHOOKDIR)/aphotplug
 	install -D -m 0644 $(GEN)/aphotplug.1 $(DESTDIR)$(MANDIR)/man1/aphotplug.1
+	install -D -m 0644 dist/aphotplug.catalog $(DESTDIR)$(CATALOGDIR)/aphotplug.catalog
 	install -D -m 0644 $(GEN)/aphotplug.bash $(DESTDIR)$(BASHCOMPLETIONDIR)/aphotplug
 	install -D -m 0644 $(GEN)/_aphotplug $(DESTDIR)$(ZSHCOMPLETIONDIR)/_aphotplug
 	install -D -m 0644 $(GEN)/aphotplug.fish $(DESTDIR)$(FISHCOMPLETIONDIR)/aphotplug.fish

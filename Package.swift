@@ -78,7 +78,8 @@ let package = Package(
             dependencies: ["APModel", "Agent", "HotplugEngine", "Sysfs", "Trace", "APTestSupport"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "TraceTests", dependencies: ["APModel", "Trace"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "TraceTests", dependencies: ["APModel", "Trace"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "SysfsTests", dependencies: ["APModel", "Sysfs", "APTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "SimulatorTests",
@@ -87,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LibvirtHookTests",
-            dependencies: ["APModel", "LibvirtHook", "APTestSupport"],
+            dependencies: ["APModel", "LibvirtHook", "Agent", "HotplugEngine", "Trace", "APTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

@@ -133,7 +133,7 @@ struct EngineDriver {
         case 6:
             let uuid = input.bool() ? Self.mdevA : Self.mdevB
             if engine.mdevs[uuid]?.guest.isAttached == true {
-                feed(.guestDetached(uuid, position: position))
+                feed(.guestDetached(uuid, name: nil, position: position))
             } else {
                 feed(.guestAttached(uuid, name: "vm\(input.byte())", position: position))
             }

@@ -13,46 +13,54 @@ public struct MdevDefinition: Hashable, Sendable {
         self.autostart = autostart
     }
 
-    /// Applies mdevctl's ordered `attrs` list the way s390-tools' ap-check reads
-    /// it (`load_attr_to_device`): `assign_adapter`, `assign_domain` and
-    /// `assign_control_domain` add one id each, parsed like C `strtol(s, 0)`
-    /// (decimal, `0x` hex, leading-`0` octal); an `ap_config` attribute
-    /// (`0x<apm>,0x<aqm>,0x<adm>`) replaces all three masks.
+    /// Applies mdevctl's ordered `attrs` list the way s390-tools' libap reads
+    /// it for ap-check (`load_attr_to_device` in `libap/ap.c`):
+    /// `assign_adapter`, `assign_domain` and `assign_control_domain` add the
+    /// comma-separated ids of their value, each read like C `strtol(s, 0)`
+    /// (``StrtolList``); an `ap_config` attribute (`0x<apm>,0x<aqm>,0x<adm>`)
+    /// replaces all three masks; any other attribute is ignored, as libap
+    /// ignores it (mdevctl writes it to sysfs at start, `testdata/modify/addattr.expected`).
     ///
-    /// - Throws: ``MdevDefinitionError`` naming the first attribute that is not one of these.
+    /// - Throws: ``MdevDefinitionError`` naming the first attribute whose value is not usable.
     public init(attributes: [(name: String, value: String)], autostart: Bool) throws(MdevDefinitionError) {
         var matrix = APMatrix()
         for (index, attribute) in attributes.enumerated() {
-            let value = attribute.value.trimmingTrailingNewline
+            let value = attribute.value[...]
             switch attribute.name {
             case "assign_adapter":
-                matrix.adapters.insert(try Self.id(value, attribute: attribute.name, index: index))
+                for id in try Self.ids(value, attribute: attribute.name, index: index) { matrix.adapters.insert(id) }
             case "assign_domain":
-                matrix.domains.insert(try Self.id(value, attribute: attribute.name, index: index))
+                for id in try Self.ids(value, attribute: attribute.name, index: index) { matrix.domains.insert(id) }
             case "assign_control_domain":
-                matrix.controlDomains.insert(try Self.id(value, attribute: attribute.name, index: index))
+                for id in try Self.ids(value, attribute: attribute.name, index: index) { matrix.controlDomains.insert(id) }
             case "ap_config":
+                let text = value.hasSuffix("\n") ? value.dropLast() : value
                 do {
-                    matrix = try APMatrix(apConfigText: String(value))
+                    matrix = try APMatrix(apConfigText: String(text))
                 } catch {
                     throw MdevDefinitionError(index: index, attribute: attribute.name, value: value, expected: error.description)
                 }
             default:
-                throw MdevDefinitionError(
-                    index: index, attribute: attribute.name, value: value,
-                    expected: "one of assign_adapter, assign_domain, assign_control_domain, ap_config")
+                continue
             }
         }
         self.init(matrix: matrix, autostart: autostart)
     }
 
-    private static func id(_ text: Substring, attribute: String, index: Int) throws(MdevDefinitionError) -> UInt8 {
-        guard let value = HexText.parseCNumber(text), value <= 255 else {
-            throw MdevDefinitionError(
+    private static func ids(_ text: Substring, attribute: String, index: Int) throws(MdevDefinitionError) -> [UInt8] {
+        func refusal() -> MdevDefinitionError {
+            MdevDefinitionError(
                 index: index, attribute: attribute, value: text,
-                expected: "a number from 0 to 255 (decimal, 0x hex or leading-0 octal)")
+                expected: "comma-separated numbers from 0 to 255 (decimal, 0x hex or leading-0 octal, as strtol reads them)")
         }
-        return UInt8(value)
+        let values: [Int]
+        do throws(StrtolList.Refusal) {
+            values = try StrtolList.ids(text)
+        } catch {
+            throw refusal()
+        }
+        guard values.allSatisfy({ $0 <= 255 }) else { throw refusal() }
+        return values.map { UInt8($0) }
     }
 }
 
@@ -74,12 +82,5 @@ public struct MdevDefinitionError: Error, Hashable, Sendable, CustomStringConver
 
     public var description: String {
         "attrs[\(index)] \(attribute) = '\(value)': expected \(expected)"
-    }
-}
-
-extension String {
-    /// The text without one trailing newline (mdevctl values may carry one, as sysfs writes do).
-    var trimmingTrailingNewline: Substring {
-        hasSuffix("\n") ? dropLast() : self[...]
     }
 }

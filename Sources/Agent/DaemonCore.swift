@@ -158,7 +158,7 @@ public struct DaemonCore {
         case .attach:
             return engine.handle(.guestAttached(record.mdev, name: record.name ?? "unnamed", position: position))
         case .detach:
-            return engine.handle(.guestDetached(record.mdev, position: position))
+            return engine.handle(.guestDetached(record.mdev, name: record.name, position: position))
         }
     }
 
@@ -177,6 +177,10 @@ public struct DaemonCore {
         lastDefinitions = contents
         return decisions
     }
+
+    /// The definition files as last fed, by UUID (``MdevctlDirectory/read(known:)``
+    /// does not re-read an unusable file that was fed already).
+    public var fedDefinitions: [MdevUUID: String] { lastDefinitions }
 
     /// Forgets that `uuid`'s definition was fed, so that the next ``definitions(_:)``
     /// feeds it again and the engine plans its assignment anew: for an `assign`

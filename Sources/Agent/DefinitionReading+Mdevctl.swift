@@ -1,3 +1,4 @@
+internal import Glibc
 import APModel
 import HotplugEngine
 import Sysfs
@@ -27,8 +28,19 @@ public struct MdevctlDirectory: Sendable {
     public static let defaultPath = "/etc/mdevctl.d"
     /// The directory (`--mdevctl-dir`).
     public let path: String
+    /// Called between two reads of a file that could not be used: mdevctl
+    /// writes a definition in place (`write_config` in its `src/mdev.rs`, `fs::write`:
+    /// truncate, then write), so a read can catch it empty or half written.
+    let pause: @Sendable () -> Void
+    /// How many times an unusable file is read again before it is reported.
+    public static let rereads = 5
 
-    public init(path: String = Self.defaultPath) { self.path = path }
+    /// - Parameter pause: between re-reads of an unusable file; 20 ms by default
+    ///   (five re-reads span about libvirt's 100 ms debounce of the same directory).
+    public init(path: String = Self.defaultPath, pause: (@Sendable () -> Void)? = nil) {
+        self.path = path
+        self.pause = pause ?? { usleep(20_000) }
+    }
 
     /// A definition of all 256 adapters, domains and control domains is about 20 KB;
     /// a larger file is no definition and is not read whole.
@@ -40,12 +52,24 @@ public struct MdevctlDirectory: Sendable {
     /// The content of every definition file, by UUID. Files whose names are not
     /// UUIDs are not definitions and are passed over; a missing directory means
     /// no definitions; an unreadable file is left out (and so reads as removed).
-    public func read() -> [MdevUUID: String] {
+    ///
+    /// A file that cannot be used as a definition is read again, up to
+    /// ``rereads`` times with ``pause`` between, unless its content is what
+    /// `known` holds for it (already fed, and so already reported): what is
+    /// reported as unusable is what stayed unusable, not mdevctl's write in passing.
+    public func read(known: [MdevUUID: String] = [:]) -> [MdevUUID: String] {
         guard let tree = try? DirectorySysfsTree(root: path, fileLimit: Self.fileLimit),
               let names = try? tree.listDirectory("matrix") else { return [:] }
         var contents: [MdevUUID: String] = [:]
         for name in names {
-            guard let uuid = MdevUUID(name), let text = try? tree.readAttribute("matrix/" + name) else { continue }
+            guard let uuid = MdevUUID(name), var text = try? tree.readAttribute("matrix/" + name) else { continue }
+            var rereads = 0
+            while text != known[uuid], rereads < Self.rereads, case .unusable = DefinitionReading(mdevctlConfig: text, of: uuid) {
+                pause()
+                rereads += 1
+                guard let again = try? tree.readAttribute("matrix/" + name) else { break }
+                text = again
+            }
             contents[uuid] = text
         }
         return contents

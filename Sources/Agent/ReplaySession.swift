@@ -57,7 +57,7 @@ public struct ReplaySession {
             case .attach:
                 return engine.handle(.guestAttached(guest.mdev, name: guest.name ?? "unnamed", position: position))
             case .detach:
-                return engine.handle(.guestDetached(guest.mdev, position: position))
+                return engine.handle(.guestDetached(guest.mdev, name: guest.name, position: position))
             }
         case .observe(let path, let value):
             return engine.handle(.observed(path: path, value: value, position: position))

@@ -29,7 +29,9 @@ public struct Decision: Hashable, Sendable {
         /// Enforce mode: unassign these adapters/domains. Effect: as `assign`.
         case unassign
         /// A desired or observed APQN is host-owned or held by another mdev; `cause`
-        /// names the errno the kernel answers. Effect: report; nothing is written.
+        /// names the errno the kernel answers. Also: a second guest names an mdev
+        /// that a guest holds (`guest` is the holder, who keeps it). Effect:
+        /// report; nothing is written.
         case conflict
         /// A guest holds a vfio-ap mdev and cannot be live-migrated. Effect: report.
         case blockerRaised = "blocker-raised"

@@ -13,6 +13,7 @@ extension Engine {
     /// A definition appeared, changed or went away: re-plan that mdev.
     mutating func definitionChanged(_ uuid: MdevUUID, _ reading: DefinitionReading, seq: UInt64) -> [Decision] {
         var decisions: [Decision] = []
+        let refusedBefore = definitionRefusals()
         switch reading {
         case .defined(let definition):
             definitions[uuid] = definition
@@ -26,13 +27,22 @@ extension Engine {
             mdevs[uuid]!.requestedAssignment = nil
             mdevs[uuid]!.reportedRefusals = AssignmentPlan()
         }
+        decisions += newDefinitionRefusals(since: refusedBefore, seq: seq)
+        // Another definition that overlapped this one may be enforceable now.
+        for other in mdevOrder where other != uuid && refusedBefore[other] != nil && definitionRefusal(other) == nil {
+            mdevs[other]!.requestedAssignment = nil
+            mdevs[other]!.reportedRefusals = AssignmentPlan()
+            decisions += enforce(other, seq: seq)
+        }
         return decisions + enforce(uuid, seq: seq)
     }
 
-    /// Re-plans every defined mdev after a change of what is assignable.
+    /// Re-plans every mdev with an auto definition after a change of what is assignable.
     mutating func enforceDefinitions(seq: UInt64) -> [Decision] {
         var decisions: [Decision] = []
-        for uuid in mdevOrder where definitions[uuid] != nil { decisions += enforce(uuid, seq: seq) }
+        for uuid in mdevOrder where definitions[uuid]?.autostart == true && definitionRefusal(uuid) == nil {
+            decisions += enforce(uuid, seq: seq)
+        }
         return decisions
     }
 
@@ -40,7 +50,11 @@ extension Engine {
     /// plan: new refusals as `conflict`, new additions as `assign`.
     private mutating func enforce(_ uuid: MdevUUID, seq: UInt64) -> [Decision] {
         // A definition without a device is mdevctl's to start; nothing to assign to yet.
-        guard let definition = definitions[uuid], var record = mdevs[uuid] else { return [] }
+        // A manual definition is applied by mdevctl when it starts the mdev, not to
+        // a live one (ap-check skips the checks of manual definitions, `ap_check_changes`).
+        // One that ap-check would refuse is not enforced (``definitionRefusal(_:)``).
+        guard let definition = definitions[uuid], definition.autostart, var record = mdevs[uuid],
+              definitionRefusal(uuid) == nil else { return [] }
         let plan = assignmentPlan(of: record, desired: definition.matrix)
         var decisions: [Decision] = []
         let refusals = plan.refusals

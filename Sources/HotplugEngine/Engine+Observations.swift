@@ -205,21 +205,29 @@ extension Engine {
 
     /// vfio_ap's queue `status` (kernel-ap.md §4.12): `in use` means a guest holds
     /// the owning mdev; `assigned` for a queue in the guest configuration means no
-    /// guest does, which ends an unnamed guest's hold (named guests are ended by
-    /// their own detach notification).
+    /// guest does, which ends an unnamed guest's hold, and a named guest's hold
+    /// once the kernel had shown it `in use`: `virsh detach-device` goes through
+    /// libvirt's mdev hot unplug, which calls no hook.
     private mutating func queueStatusObserved(_ apqn: APQN, _ text: String, seq: UInt64) -> [Decision] {
         switch text {
         case "in use":
             guard let uuid = owner(of: apqn) else {
                 return [anomaly(seq, "queue \(apqn) is 'in use' but no mdev has it assigned", apqns: [apqn])]
             }
+            mdevs[uuid]!.holdSeenInUse = true
             guard !mdevs[uuid]!.guest.isAttached else { return [] }
             mdevs[uuid]!.guest = .unknown
             return raiseBlocker(uuid, seq: seq)
         case "assigned":
             // Not 'in use' although in the guest configuration: no guest holds the mdev.
-            guard let uuid = owner(of: apqn), mdevs[uuid]!.guest == .unknown, mdevs[uuid]!.shadow.contains(apqn) else { return [] }
-            return guestDetached(uuid, seq: seq)
+            guard let uuid = owner(of: apqn), mdevs[uuid]!.shadow.contains(apqn) else { return [] }
+            switch mdevs[uuid]!.guest {
+            case .none: return []
+            case .unknown: return guestDetached(uuid, seq: seq)
+            case .named:
+                guard mdevs[uuid]!.holdSeenInUse else { return [] }
+                return guestDetached(uuid, seq: seq, because: "queue \(apqn) is no longer 'in use': the mdev was closed without a hook call, as virsh detach-device does")
+            }
         case "unassigned":
             return []
         default:

@@ -188,6 +188,11 @@ extension MdevRecord {
         static let none: UInt8 = 0
         static let named: UInt8 = 1
         static let unknown: UInt8 = 2
+        /// A named guest whose hold the kernel has shown (``MdevRecord/holdSeenInUse``).
+        static let namedSeenInUse: UInt8 = 3
+        /// No or an unnamed guest, with ``MdevRecord/holdSeenInUse`` set.
+        static let noneSeenInUse: UInt8 = 4
+        static let unknownSeenInUse: UInt8 = 5
     }
 
     func encode(to encoder: inout PersistedEncoder) {
@@ -196,11 +201,11 @@ extension MdevRecord {
         encoder.matrix(shadow)
         encoder.bool(shadowIsStale)
         switch guest {
-        case .none: encoder.byte(GuestTag.none)
+        case .none: encoder.byte(holdSeenInUse ? GuestTag.noneSeenInUse : GuestTag.none)
         case .named(let name):
-            encoder.byte(GuestTag.named)
+            encoder.byte(holdSeenInUse ? GuestTag.namedSeenInUse : GuestTag.named)
             encoder.string(name)
-        case .unknown: encoder.byte(GuestTag.unknown)
+        case .unknown: encoder.byte(holdSeenInUse ? GuestTag.unknownSeenInUse : GuestTag.unknown)
         }
         encoder.optional(observedGuestMatrix) { $0.matrix($1) }
         encoder.optional(blockerMatrix) { $0.matrix($1) }
@@ -227,6 +232,9 @@ extension MdevRecord {
         case GuestTag.none: guest = .none
         case GuestTag.named: guest = .named(try decoder.string(field + ".guest.name"))
         case GuestTag.unknown: guest = .unknown
+        case GuestTag.noneSeenInUse: (guest, holdSeenInUse) = (.none, true)
+        case GuestTag.namedSeenInUse: (guest, holdSeenInUse) = (.named(try decoder.string(field + ".guest.name")), true)
+        case GuestTag.unknownSeenInUse: (guest, holdSeenInUse) = (.unknown, true)
         case let tag: throw decoder.error(.invalidValue("guest tag \(tag)"), field + ".guest")
         }
         func optionalMatrix(_ name: String, _ decoder: inout PersistedDecoder) throws(PersistedStateError) -> APMatrix? {

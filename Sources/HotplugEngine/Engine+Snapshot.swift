@@ -46,6 +46,7 @@ extension Engine {
             if let old {
                 if old.guest.isAttached && !guest.isAttached { decisions += guestDetached(uuid, seq: seq) }
                 mdevs[uuid]!.guest = guest
+                mdevs[uuid]!.holdSeenInUse = guest.isAttached && (mdev.inUse || old.holdSeenInUse)
                 decisions += conflicts(of: uuid, seq: seq)
                 if shadow != old.shadow {
                     decisions += moveShadow(of: uuid, to: shadow, seq: seq, cause: "resync")
@@ -53,6 +54,7 @@ extension Engine {
                 if guest.isAttached && mdevs[uuid]!.blockerMatrix == nil { decisions += raiseBlocker(uuid, seq: seq) }
             } else {
                 mdevs[uuid]!.guest = guest
+                mdevs[uuid]!.holdSeenInUse = guest.isAttached && mdev.inUse
                 mdevs[uuid]!.shadow = shadow
                 decisions += conflicts(of: uuid, seq: seq)
                 let withheld = withheldAdapters(of: mdevs[uuid]!)

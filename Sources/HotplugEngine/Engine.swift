@@ -62,8 +62,8 @@ public struct Engine: Sendable {
             return handleUevent(uevent, position: position)
         case .guestAttached(let uuid, let name, let position):
             return endScan() + guestAttached(uuid, name: name, seq: position)
-        case .guestDetached(let uuid, let position):
-            return endScan() + guestDetached(uuid, seq: position)
+        case .guestDetached(let uuid, let name, let position):
+            return endScan() + guestNamedDetach(uuid, name: name, seq: position)
         case .observed(let path, let value, let position):
             return observed(path: path, value: value, seq: position)
         case .definitionChanged(let uuid, let reading, let position):
@@ -73,13 +73,14 @@ public struct Engine: Sendable {
         }
     }
 
-    /// One queue per mdev whose vfio_ap `status` tells whether an unnamed guest
-    /// holds it: the first APQN of the guest configuration of every mdev that no
-    /// named guest holds. The shell reads these with its other read-backs, so a
-    /// guest started without the libvirt hook still raises its migration blocker.
+    /// One queue per mdev whose vfio_ap `status` tells whether a guest holds
+    /// it: the first APQN of every mdev's guest configuration. The shell reads
+    /// these with its other read-backs, so a guest started without the libvirt
+    /// hook still raises its migration blocker, and a named guest whose mdev was
+    /// closed without a hook call (`virsh detach-device`) clears it.
     public var guestProbes: [APQN] {
         mdevs.records.compactMap { record in
-            guard record.guest.name == nil, let adapter = record.shadow.adapters.first,
+            guard let adapter = record.shadow.adapters.first,
                   let domain = record.shadow.domains.first else { return nil }
             return APQN(adapter: adapter, domain: domain)
         }

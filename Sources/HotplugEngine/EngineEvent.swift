@@ -11,8 +11,10 @@ public enum EngineEvent: Hashable, Sendable {
     case uevent(Uevent, position: UInt64)
     /// A guest (QEMU/libvirt domain `name`) opened the mdev.
     case guestAttached(MdevUUID, name: String, position: UInt64)
-    /// The guest released the mdev.
-    case guestDetached(MdevUUID, position: UInt64)
+    /// The guest released the mdev. `name` is the domain that says so (libvirt's
+    /// hook always names it; nil when unnamed): the end of another domain than
+    /// the holder, or a second end of the same guest, changes nothing.
+    case guestDetached(MdevUUID, name: String?, position: UInt64)
     /// A sysfs attribute was read back (`path` is absolute, `/sys/...`; `value` raw).
     /// Assignment changes have no uevents: this is how the engine learns them.
     case observed(path: String, value: String, position: UInt64)

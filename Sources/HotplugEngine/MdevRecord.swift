@@ -40,6 +40,11 @@ struct MdevRecord {
     var shadowIsStale = false
     /// Who holds the mdev open.
     var guest = GuestHolder.none
+    /// Whether the kernel has shown the hold: a queue of the guest configuration
+    /// read `in use` since the guest attached. Only then does a queue reading
+    /// `assigned` end a named guest's hold (a guest between libvirt's `prepare`
+    /// and QEMU opening the mdev reads `assigned` too).
+    var holdSeenInUse = false
     /// The last `guest_matrix` the kernel showed, if read.
     var observedGuestMatrix: APMatrix?
     /// The guest configuration reported in the last blocker decision; nil while

@@ -6,7 +6,8 @@ public enum DomainXML {
     /// The vfio_ap mediated devices a domain uses, in document order, each once.
     ///
     /// A vfio_ap mdev is a
-    /// `<hostdev mode='subsystem' type='mdev' model='vfio-ap'>` directly under
+    /// `<hostdev mode='subsystem' type='mdev' model='vfio-ap'>` (`mode` may be left out:
+    /// libvirt's default is `subsystem`) directly under
     /// `/domain/devices`, whose `<source><address uuid='…'/>` names the mdev.
     /// Other host devices (PCI, USB, vfio-ccw or vfio-pci mdevs) and elements
     /// elsewhere (metadata, `qemu:` extensions) are ignored. UUIDs may be written
@@ -57,7 +58,8 @@ public enum DomainXML {
     }
 
     private static func isVFIOAPMdev(_ hostdev: ElementNode) -> Bool {
-        hostdev.attribute("mode") == "subsystem" && hostdev.attribute("type") == "mdev"
+        // libvirt reads a hostdev without `mode` as `subsystem` (`virDomainHostdevDefParseXML`).
+        (hostdev.attribute("mode") ?? "subsystem") == "subsystem" && hostdev.attribute("type") == "mdev"
             && hostdev.attribute("model") == "vfio-ap"
     }
 }

@@ -8,9 +8,11 @@ import APModel
 /// start are intended: each names the same guest, and a daemon that restarted
 /// in between learns the name again.
 public enum LibvirtHookOperation: Equatable, Sendable {
-    /// `prepare begin`: before libvirt labels the guest's resources. Attach:
-    /// the earliest point at which the mdevs are committed to this guest; a
-    /// start that fails later ends with `release`.
+    /// `prepare begin`: before libvirt labels or prepares the guest's resources
+    /// (`docs/hooks.rst`). Attach: the earliest point at which the mdevs are
+    /// committed to this guest; a start that fails later ends with `stopped`
+    /// and `release`. A domain naming an mdev another guest holds reaches this
+    /// too; the daemon reports a conflict and leaves the mdev with its holder.
     case prepare
     /// `start begin`: resources are labeled, QEMU is about to be launched. Attach.
     case start
@@ -20,7 +22,8 @@ public enum LibvirtHookOperation: Equatable, Sendable {
     /// configuration. Detach.
     case stopped
     /// `release end`: libvirt released the guest's resources, also after a
-    /// failed start that never reached `stopped`. Detach.
+    /// failed start. Detach; after `stopped` this is the same end of the same
+    /// guest, and the daemon reports nothing for it.
     case release
     /// `migrate begin`: incoming migration on the destination host. The hook
     /// is a filter here: libvirt reads a replacement domain XML from its

@@ -8,9 +8,11 @@ import APModel
 ///  "attrs":[{"assign_adapter":"5"},{"assign_domain":"0xab"},{"assign_control_domain":"0xab"}]}
 /// ```
 ///
-/// `attrs` is an ordered list of one-key objects with string values, applied
-/// as ``MdevDefinition/init(attributes:autostart:)`` describes. Members other
-/// than these three are mdevctl's business and are ignored.
+/// `attrs` is an ordered list of one-key objects with string values (mdevctl's
+/// `add_attributes` refuses anything else), applied as
+/// ``MdevDefinition/init(attributes:autostart:)`` describes. `mdev_type` and
+/// `start` are required, as mdevctl requires them; any `start` but `"auto"` is
+/// manual, as mdevctl reads it. Other members are mdevctl's business and are ignored.
 public enum MdevctlConfigReader {
     /// The only mdev type a vfio_ap definition can have.
     public static let vfioAPType = "vfio_ap-passthrough"
@@ -40,11 +42,13 @@ public enum MdevctlConfigReader {
             throw failure("\"mdev_type\": \"\(vfioAPType)\"", found: member("mdev_type").map(kind) ?? "no mdev_type")
         }
         guard type == vfioAPType else { throw failure("\"mdev_type\": \"\(vfioAPType)\"", found: "'\(type)'") }
+        // mdevctl refuses a definition without `start` ("invalid json", `src/mdev.rs`
+        // `load_from_json`) and takes any value but "auto" as manual.
         let autostart: Bool
         switch member("start") {
+        case nil, .null?: throw failure("\"start\": \"auto\" or \"manual\" (mdevctl refuses a definition without it)", found: "no start")
         case .string("auto")?: autostart = true
-        case .string("manual")?, nil: autostart = false
-        case let other?: throw failure("\"start\": \"auto\" or \"manual\"", found: kind(other))
+        case .string?, .bool?, .number?, .array?, .object?: autostart = false
         }
         var attributes: [(name: String, value: String)] = []
         switch member("attrs") {

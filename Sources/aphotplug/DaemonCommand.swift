@@ -221,7 +221,7 @@ struct DaemonRunner {
         } catch {
             throw CommandExit.failure(.noInput, "coldplug of \(options.sysfsRoot): \(error)")
         }
-        if let definitions { handle(core.definitions(definitions.read())) }
+        if let definitions { handle(core.definitions(definitions.read(known: core.fedDefinitions))) }
 
         let (inputs, continuation) = AsyncStream<DaemonInput>.makeStream()
         var producers: [Task<Void, Never>] = []
@@ -276,7 +276,7 @@ struct DaemonRunner {
             if let definitions {
                 for decision in lockedOut { assignmentQueue.yield(decision) }
                 lockedOut = []
-                handle(core.definitions(definitions.read()))
+                handle(core.definitions(definitions.read(known: core.fedDefinitions)))
             }
             handle(core.observe())
             StateFile.write(

@@ -56,7 +56,7 @@ struct StandaloneHandler {
             StandardStream.log("handle: events were lost; rescanning \(sysfsRoot)")
             decisions += try scan(&core, uevent)
         }
-        if let definitions { decisions += core.definitions(definitions.read()) }
+        if let definitions { decisions += core.definitions(definitions.read(known: core.fedDefinitions)) }
         decisions += core.observe(only: Set(core.engine.mdevsAffected(by: uevent)))
         reporter.report(decisions)
         if let realizer { await realize(decisions, with: realizer, &core) }

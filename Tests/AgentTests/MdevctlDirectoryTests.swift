@@ -41,4 +41,42 @@ import Testing
             #expect(read == 0)
         }
     }
+
+    /// mdevctl writes a definition in place (`write_config` in mdevctl's
+    /// `src/mdev.rs`: `fs::write`, truncate then write): a read between its truncate and its
+    /// write sees an empty file. The file is read again before it is reported;
+    /// here the pause is where mdevctl's write completes.
+    @Test func fileReadMidWriteIsReadAgain() throws {
+        try withTemporaryDirectory { directory in
+            #expect(mkdir(directory + "/matrix", 0o755) == 0)
+            let path = directory + "/matrix/\(Self.uuid)"
+            // mdevctl's testdata/modify/auto.expected, as mdevctl's serde_json writes it.
+            let text = """
+                {"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[{"assign_adapter":"5"},{"assign_domain":"0xab"}]}
+                """
+            try "{\"mdev_type\":\"vfio_ap-pass".write(toFile: path, atomically: false, encoding: .utf8)
+            let pauses = Counter()
+            let read = MdevctlDirectory(path: directory, pause: {
+                pauses.increment()
+                try? text.write(toFile: path, atomically: false, encoding: .utf8)
+            }).read()
+            #expect(read[Self.uuid] == text)
+            #expect(pauses.value == 1)
+            // A file that stays unusable is reported after the re-reads, and not
+            // read again once it was fed.
+            try "{".write(toFile: path, atomically: false, encoding: .utf8)
+            let again = Counter()
+            let directoryReader = MdevctlDirectory(path: directory, pause: { again.increment() })
+            #expect(directoryReader.read()[Self.uuid] == "{")
+            #expect(again.value == MdevctlDirectory.rereads)
+            #expect(directoryReader.read(known: [Self.uuid: "{"])[Self.uuid] == "{")
+            #expect(again.value == MdevctlDirectory.rereads)
+        }
+    }
+}
+
+/// A count shared with a `@Sendable` closure.
+private final class Counter: @unchecked Sendable {
+    private(set) var value = 0
+    func increment() { value += 1 }
 }

@@ -127,7 +127,7 @@ import Testing
                 let uuid = Bool.random(using: &random) ? mdevA : mdevB
                 seq += 1
                 if engine.mdevs[uuid]!.guest.isAttached {
-                    _ = feed(.guestDetached(uuid, position: seq))
+                    _ = feed(.guestDetached(uuid, name: nil, position: seq))
                 } else {
                     _ = feed(.guestAttached(uuid, name: uuid == mdevA ? "vm-a" : "vm-b", position: seq))
                 }

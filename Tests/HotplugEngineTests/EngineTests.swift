@@ -124,10 +124,10 @@ import Testing
         #expect(raised.map(\.kind) == [.blockerRaised])
         #expect(raised[0].apqns.map(\.description) == ["05.0047", "05.00ff"])
         #expect(engine.handle(.guestAttached(Self.a, name: "vm2", position: 2)).map(\.kind) == [.anomaly, .blockerRaised])
-        let cleared = engine.handle(.guestDetached(Self.b, position: 3))
+        let cleared = engine.handle(.guestDetached(Self.b, name: nil, position: 3))
         #expect(cleared.map(\.kind) == [.blockerCleared])
         #expect(cleared[0].guest == "vm2")
-        #expect(engine.handle(.guestDetached(Self.b, position: 4)).map(\.kind) == [.anomaly])
+        #expect(engine.handle(.guestDetached(Self.b, name: nil, position: 4)).map(\.kind) == [.anomaly])
     }
 
     @Test func inUseStatusInfersAnUnnamedGuest() {
@@ -136,14 +136,15 @@ import Testing
         #expect(raised.map(\.kind) == [.blockerRaised])
         #expect(raised[0].guest == nil)
         #expect(raised[0].mdev == Self.b)
-        // The probes: one queue of each guest configuration that no named guest holds.
+        // The probes: one queue of each mdev's guest configuration.
         #expect(engine.guestProbes.map(\.description) == ["05.0004", "05.0047"])
         // 'assigned' for a queue of the guest configuration: the unnamed guest is gone.
         #expect(engine.handle(.observed(path: "/sys/devices/ap/card05/05.00ff/status", value: "assigned\n", position: 2))
             .map(\.kind) == [.blockerCleared])
-        // A named guest's hold ends only with its own detach notification.
+        // A named guest's hold the kernel never showed 'in use' (libvirt's
+        // prepare, before QEMU opens the mdev) is not ended by 'assigned'.
         _ = engine.handle(.guestAttached(Self.a, name: "vm1", position: 3))
-        #expect(engine.guestProbes.map(\.description) == ["05.0047"])
+        #expect(engine.guestProbes.map(\.description) == ["05.0004", "05.0047"])
         #expect(engine.handle(.observed(path: "/sys/devices/ap/card05/05.0004/status", value: "assigned\n", position: 4)) == [])
     }
 

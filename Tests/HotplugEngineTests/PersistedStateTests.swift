@@ -68,7 +68,7 @@ import Testing
         #expect(labels(HostModel.QueueSlot()) == ["present", "driver", "configured", "checkstopped", "resetFailed"])
         #expect(labels(HostModel.CardSlot(hardwareType: 1, driver: nil, configured: true)) == ["hardwareType", "driver", "configured"])
         #expect(labels(MdevRecord(uuid: Self.a)) == [
-            "uuid", "assigned", "shadow", "shadowIsStale", "guest", "observedGuestMatrix", "blockerMatrix",
+            "uuid", "assigned", "shadow", "shadowIsStale", "guest", "holdSeenInUse", "observedGuestMatrix", "blockerMatrix",
             "requestedAssignment", "reportedRefusals",
         ])
         #expect(labels(AssignmentPlan()) == ["additions", "hostOwned", "heldElsewhere", "beyondMaximum"])

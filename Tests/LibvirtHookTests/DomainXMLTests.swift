@@ -1,4 +1,5 @@
 import APModel
+import Foundation
 import LibvirtHook
 import Testing
 
@@ -7,6 +8,18 @@ struct DomainXMLTests {
     @Test("a running s390x guest with one vfio-ap hostdev")
     func oneVFIOAPHostdev() throws {
         #expect(try DomainXML.vfioAPMdevs(in: Fixture.bytes("one-vfio-ap.xml")) == [uuid("5a2e6f0c-7d3b-4e8a-9c1f-0b4d2a6e8f13")])
+    }
+
+    /// libvirt's `virDomainHostdevDefParseXML` (`src/conf/domain_conf.c`) takes a
+    /// hostdev without `mode` as `subsystem`: the same guest without the attribute.
+    @Test func hostdevWithoutModeIsSubsystem() throws {
+        let text = String(decoding: try Fixture.bytes("one-vfio-ap.xml"), as: UTF8.self)
+            .replacingOccurrences(of: "<hostdev mode='subsystem' type='mdev'", with: "<hostdev type='mdev'")
+        #expect(!text.contains("mode='subsystem'"))
+        #expect(try DomainXML.vfioAPMdevs(in: text) == [uuid("5a2e6f0c-7d3b-4e8a-9c1f-0b4d2a6e8f13")])
+        // Another mode is not a vfio-ap mdev.
+        let capabilities = text.replacingOccurrences(of: "<hostdev type='mdev'", with: "<hostdev mode='capabilities' type='mdev'")
+        #expect(try DomainXML.vfioAPMdevs(in: capabilities).isEmpty)
     }
 
     @Test("PCI, SCSI, vfio-ccw and vfio-pci hostdevs are ignored")

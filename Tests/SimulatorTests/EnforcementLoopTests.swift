@@ -59,6 +59,33 @@ import Testing
         #expect(!decisions.contains { $0.kind == .assign || $0.kind == .conflict })
     }
 
+    /// mdevctl's `testdata/modify/manual.expected` (mdevctl commit bd7f10ae),
+    /// inline: a `"start":"manual"` definition. mdevctl applies a definition when
+    /// it starts the mdev, and ap-check skips validating manual modifies for that
+    /// reason (`ap_tools/ap-check.c`), so a manual definition is not enforced on a
+    /// live mdev.
+    static let manualExpected = """
+        {
+          "mdev_type": "vfio_ap-passthrough",
+          "start": "manual",
+          "attrs": [
+            {"assign_adapter": "5"}, {"assign_adapter": "6"}, {"assign_domain": "0xab"},
+            {"assign_control_domain": "0xab"}, {"assign_domain": "4"}, {"assign_control_domain": "4"}
+          ]
+        }
+        """
+
+    @Test func manualDefinitionIsNotEnforcedOnTheLiveMdev() async throws {
+        let host = try SimulatedHost(Fixture.run(Self.script).final, apConfig: true)
+        var loop = try EnforcementLoop(host: host)
+        var decisions = loop.feed(.definitionChanged(
+            Fixture.mdevA, DefinitionReading(mdevctlConfig: Self.manualExpected, of: Fixture.mdevA), position: 1))
+        #expect(decisions.isEmpty)
+        decisions = try loop.perform(.writeMask(.apmask, "-6"))
+        #expect(!decisions.contains { $0.kind == .assign || $0.kind == .conflict })
+        #expect(host.writes.isEmpty)
+    }
+
     @Test("never assigns an APQN another mdev holds; the kernel's refusal is reported with its meaning")
     func foreignAPQNs() async throws {
         let script = Self.script + """

@@ -53,6 +53,7 @@ import Testing
         var loop = try EnforcementLoop(host: host)
         var position: UInt64 = 1_000
         var desired: [MdevUUID: APMatrix] = [:]
+        var withControlDomains: Set<MdevUUID> = []
 
         func converge(_ decisions: [Decision], step: String) async {
             var pending = decisions
@@ -79,6 +80,12 @@ import Testing
             if host.writesWithoutLock > 0 { fail("\(host.writesWithoutLock) writes without the lock") }
             for (uuid, wanted) in desired {
                 guard let mdev = host.kernel.mdev(uuid) else { continue }
+                // ap-check refuses control domains without a usage domain and auto
+                // definitions sharing an APQN (ap_tools/ap-check.c): not enforced.
+                if wanted.domains.isEmpty && withControlDomains.contains(uuid) { continue }
+                if desired.contains(where: { other, theirs in
+                    other != uuid && theirs.adapters.intersects(wanted.adapters) && theirs.domains.intersects(wanted.domains)
+                }) { continue }
                 let missing = APMatrix(
                     adapters: wanted.adapters.subtracting(mdev.assigned.adapters),
                     domains: wanted.domains.subtracting(mdev.assigned.domains))
@@ -110,7 +117,11 @@ import Testing
             desired[uuid] = APMatrix(adapters: APMask(adapters), domains: APMask(domains))
             for adapter in adapters { attrs.append(#"{"assign_adapter":"\#(adapter)"}"#) }
             for domain in domains { attrs.append(#"{"assign_domain":"0x\#(String(domain, radix: 16))"}"#) }
-            if Bool.random(using: &random) { attrs.append(#"{"assign_control_domain":"\#(UInt8.random(in: 0...5, using: &random))"}"#) }
+            withControlDomains.remove(uuid)
+            if Bool.random(using: &random) {
+                attrs.append(#"{"assign_control_domain":"\#(UInt8.random(in: 0...5, using: &random))"}"#)
+                withControlDomains.insert(uuid)
+            }
             let config = #"{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":["# + attrs.joined(separator: ",") + "]}"
             position += 1
             return loop.feed(.definitionChanged(uuid, DefinitionReading(mdevctlConfig: config, of: uuid), position: position))

@@ -9,8 +9,8 @@ extension SimulationRecord {
             return .uevent(event, position: position)
         case .guest(.attach, let mdev, let name):
             return .guestAttached(mdev, name: name, position: position)
-        case .guest(.detach, let mdev, _):
-            return .guestDetached(mdev, position: position)
+        case .guest(.detach, let mdev, let name):
+            return .guestDetached(mdev, name: name, position: position)
         case .observe(let path, let value):
             return .observed(path: path, value: value, position: position)
         case .settled:

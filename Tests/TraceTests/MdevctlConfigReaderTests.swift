@@ -33,21 +33,28 @@ import Trace
 
     @Test("no attrs is an empty definition")
     func noAttributes() throws {
-        #expect(try read(#"{"mdev_type":"vfio_ap-passthrough"}"#).matrix == APMatrix())
+        #expect(try read(#"{"mdev_type":"vfio_ap-passthrough","start":"manual"}"#).matrix == APMatrix())
+    }
+
+    @Test("any start but auto is manual, as mdevctl reads it (src/mdev.rs)")
+    func otherStartIsManual() throws {
+        #expect(try !read(#"{"mdev_type":"vfio_ap-passthrough","start":"often"}"#).autostart)
     }
 
     @Test("unusable files name the file and what was expected", arguments: [
-        (#"{"mdev_type":"vfio-ccw-io"}"#, "expected \"mdev_type\": \"vfio_ap-passthrough\", found 'vfio-ccw-io'"),
-        (#"{"mdev_type":"vfio_ap-passthrough","start":"often"}"#, "expected \"start\": \"auto\" or \"manual\", found the string 'often'"),
-        (#"{"mdev_type":"vfio_ap-passthrough","attrs":{"assign_adapter":"5"}}"#, "expected \"attrs\" to be an array, found an object"),
-        (#"{"mdev_type":"vfio_ap-passthrough","attrs":[{"assign_adapter":5}]}"#,
+        (#"{"mdev_type":"vfio-ccw-io","start":"auto"}"#, "expected \"mdev_type\": \"vfio_ap-passthrough\", found 'vfio-ccw-io'"),
+        (#"{"mdev_type":"vfio_ap-passthrough"}"#, "expected \"start\": \"auto\" or \"manual\" (mdevctl refuses a definition without it), found no start"),
+        (#"{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":{"assign_adapter":"5"}}"#, "expected \"attrs\" to be an array, found an object"),
+        (#"{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[{"assign_adapter":5}]}"#,
          "expected attrs[0] to be an object with one string member, found an object"),
-        (#"{"mdev_type":"vfio_ap-passthrough","attrs":[{"assign_adapter":"256"}]}"#,
-         "expected a number from 0 to 255 (decimal, 0x hex or leading-0 octal) in attrs[0] assign_adapter, found '256'"),
-        (#"{"mdev_type":"vfio_ap-passthrough","attrs":[{"assign_domain":"08"}]}"#,
-         "expected a number from 0 to 255 (decimal, 0x hex or leading-0 octal) in attrs[0] assign_domain, found '08'"),
-        (#"{"mdev_type":"vfio_ap-passthrough","attrs":[{"assign_queue":"1"}]}"#,
-         "expected one of assign_adapter, assign_domain, assign_control_domain, ap_config in attrs[0] assign_queue, found '1'"),
+        (#"{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[{"assign_adapter":"256"}]}"#,
+         "expected comma-separated numbers from 0 to 255 (decimal, 0x hex or leading-0 octal, as strtol reads them) in attrs[0] assign_adapter, found '256'"),
+        (#"{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[{"assign_domain":"08"}]}"#,
+         "expected comma-separated numbers from 0 to 255 (decimal, 0x hex or leading-0 octal, as strtol reads them) in attrs[0] assign_domain, found '08'"),
+        (#"{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[{"assign_domain":"5,abc"}]}"#,
+         "in attrs[0] assign_domain, found '5,abc'"),
+        (#"{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[{"assign_domain":"-1"}]}"#,
+         "in attrs[0] assign_domain, found '-1'"),
         (#"{"mdev_type":"vfio_ap-passthrough","#, "expected a member name in double quotes at byte 36, found end of input"),
         ("[]", "expected a JSON object, found an array"),
     ])
