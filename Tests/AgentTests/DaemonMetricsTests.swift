@@ -43,7 +43,7 @@ import Testing
         #expect(text.contains("# TYPE aphotplug_decisions_total counter"))
         #expect(text.contains("# TYPE aphotplug_apqns_in_guest gauge"))
         // Counters only grow, and a guest that goes leaves no stale series.
-        _ = engine.handle(.guestDetached(Self.a, position: 3))
+        _ = engine.handle(.guestDetached(Self.a, name: "vm1", position: 3))
         metrics.update(states: engine.mdevStates, uevents: 9, rescans: 1, lastUeventAt: nil)
         let later = metrics.render()
         #expect(Self.value(later, "aphotplug_uevents_total") == 9)
