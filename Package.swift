@@ -44,12 +44,15 @@ let package = Package(
         // libvirt qemu hook: domain XML parsing and lifecycle mapping.
         .target(name: "LibvirtHook", dependencies: ["APModel"], swiftSettings: strictSettings),
         // Daemon wiring: monitor, coldplug, realizer, reporter.
-        .target(name: "Agent", dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", prometheus], swiftSettings: strictSettings),
+        .target(name: "Agent", dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs"], swiftSettings: strictSettings),
+        // `daemon --metrics-file`: the engine's picture in Prometheus text format, for
+        // node_exporter's textfile collector (apart, so Agent needs no Prometheus).
+        .target(name: "MetricsFile", dependencies: ["APModel", "HotplugEngine", "Agent", prometheus], swiftSettings: strictSettings),
 
         // MARK: Executables
         .executableTarget(
             name: "aphotplug",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "LibvirtHook", "Agent", "Udev", argumentParser],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "LibvirtHook", "Agent", "MetricsFile", "Udev", argumentParser],
             swiftSettings: strictSettings
         ),
         // Benchmarks; coldplug and live run the aphotplug executable, hence the dependency.
@@ -75,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["APModel", "Agent", "HotplugEngine", "Sysfs", "Trace", "APTestSupport"],
+            dependencies: ["APModel", "Agent", "MetricsFile", "HotplugEngine", "Sysfs", "Trace", "APTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

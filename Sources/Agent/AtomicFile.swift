@@ -10,12 +10,12 @@ internal import Glibc
 /// someone planted) is unlinked first, which removes a link itself and never its
 /// target, and if something appears there again before the create, the write
 /// fails instead of following it. `rename(2)` replaces a link at `path` itself too.
-enum AtomicFile {
+public enum AtomicFile {
     static let createFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
 
     /// Writes `bytes` to `path` with permissions `mode`; returns the errno on
     /// failure, when the old file stays as it was.
-    static func replace(_ path: String, with bytes: [UInt8], mode: mode_t) -> Int32? {
+    public static func replace(_ path: String, with bytes: [UInt8], mode: UInt32) -> Int32? {
         let temporary = path + ".tmp"
         if unlink(temporary) != 0 && errno != ENOENT { return errno }
         let descriptor = open(temporary, createFlags, mode)

@@ -1,5 +1,6 @@
 import APModel
 import Agent
+import MetricsFile
 import ArgumentParser
 import Foundation
 import Glibc

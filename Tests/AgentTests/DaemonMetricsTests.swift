@@ -1,6 +1,7 @@
 import APModel
 import APTestSupport
 import Agent
+import MetricsFile
 import HotplugEngine
 import Testing
 

@@ -1,5 +1,6 @@
 internal import Glibc
 import APModel
+import Agent
 import HotplugEngine
 import Prometheus
 
@@ -27,15 +28,16 @@ public final class DaemonMetrics {
     private var reportedUevents = 0
 
     public init() {
-        uevents = registry.makeCounter(name: "aphotplug_uevents_total", help: "Uevents fed to the engine since the daemon started.")
-        rescans = registry.makeCounter(name: "aphotplug_rescans_total", help: "Sysfs rescans after lost events.")
+        uevents = registry.makeCounter(
+            descriptor: Self.name("uevents", unit: "total", help: "Uevents fed to the engine since the daemon started."))
+        rescans = registry.makeCounter(descriptor: Self.name("rescans", unit: "total", help: "Sysfs rescans after lost events."))
         lastUevent = registry.makeGauge(
-            name: "aphotplug_last_uevent_timestamp_seconds", help: "When the last uevent was fed, in seconds since the epoch.")
+            descriptor: Self.name("last_uevent_timestamp", unit: "seconds", help: "When the last uevent was fed, in seconds since the epoch."))
         coldplug = registry.makeGauge(
-            name: "aphotplug_coldplug_duration_seconds", help: "How long the coldplug scan took until READY=1.")
+            descriptor: Self.name("coldplug_duration", unit: "seconds", help: "How long the coldplug scan took until READY=1."))
         for kind in Decision.Kind.allCases {
             decisions[kind] = registry.makeCounter(
-                name: "aphotplug_decisions_total", labels: [("kind", kind.rawValue)], help: "Decisions made, by kind.")
+                descriptor: Self.name("decisions", unit: "total", help: "Decisions made, by kind."), labels: [("kind", kind.rawValue)])
         }
     }
 
@@ -98,14 +100,19 @@ public final class DaemonMetrics {
 
     private func makeGauges(mdev: String, guest: String) -> [Gauge] {
         let labels = [("mdev", mdev), ("guest", guest)]
-        return [
-            registry.makeGauge(name: "aphotplug_apqns_assigned", labels: labels, help: "APQNs assigned to the mdev."),
-            registry.makeGauge(name: "aphotplug_apqns_in_guest", labels: labels, help: "APQNs in the mdev's guest configuration."),
-            registry.makeGauge(
-                name: "aphotplug_apqns_withheld", labels: labels,
+        let names = [
+            Self.name("apqns_assigned", help: "APQNs assigned to the mdev."),
+            Self.name("apqns_in_guest", help: "APQNs in the mdev's guest configuration."),
+            Self.name(
+                "apqns_withheld",
                 help: "APQNs of assigned adapters the kernel keeps out until all their queues are bound to vfio_ap."),
-            registry.makeGauge(
-                name: "aphotplug_migration_blocked", labels: labels, help: "1 when a guest holds the mdev and cannot be live-migrated."),
+            Self.name("migration_blocked", help: "1 when a guest holds the mdev and cannot be live-migrated."),
         ]
+        return names.map { registry.makeGauge(descriptor: $0, labels: labels) }
+    }
+
+    /// `aphotplug_<metric>[_<unit>]`: a count has no unit suffix.
+    private static func name(_ metric: String, unit: String = "", help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "aphotplug", metricName: metric, unitName: unit, helpText: help)
     }
 }
