@@ -44,6 +44,12 @@ public struct MatrixRealizer: Sendable {
         public var failure: Decision?
         /// Whether nothing was tried because the lock stayed busy: worth trying again later.
         public var lockWasBusy = false
+
+        public init(writes: [Write] = [], failure: Decision? = nil, lockWasBusy: Bool = false) {
+            self.writes = writes
+            self.failure = failure
+            self.lockWasBusy = lockWasBusy
+        }
     }
 
     public let mode: Mode
