@@ -29,7 +29,6 @@ public struct JournalReporter: Sendable {
         case .unplugDomain: "28937e905c25416cbd6c4bd8f620f2c5"
         case .withhold: "fec9ced27b504c39b635c42022be80cc"
         case .assign: "35a4d250688542a09cfd9b316303278c"
-        case .unassign: "5f8faa843b9741ae9e5fd33e7a36ea51"
         case .conflict: "7d19ba758e70458897d44c45b7d88683"
         case .blockerRaised: "61fa5ad200744e988499b6069cc061e5"
         case .blockerUpdated: "6255752cd63540778d7a82e661c73727"
@@ -45,7 +44,7 @@ public struct JournalReporter: Sendable {
         switch kind {
         case .divergence, .anomaly, .conflict, .resync: 4
         case .plug, .unplugAdapter, .unplugDomain, .withhold, .blockerRaised, .blockerCleared: 5
-        case .assign, .unassign, .blockerUpdated: 6
+        case .assign, .blockerUpdated: 6
         }
     }
 

@@ -3,7 +3,7 @@ import APModel
 extension Decision {
     /// The decision as one JSON object on one line (no newline), keys in
     /// design.md's order: seq, kind, mdev, guest, adapters, domains, apqns, cause;
-    /// `control_domains` follows `domains` when there are any (`assign`, `unassign`).
+    /// `control_domains` follows `domains` when there are any (`assign`).
     public var jsonLine: String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(160 + 10 * apqns.count + cause.utf8.count)

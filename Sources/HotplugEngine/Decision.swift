@@ -26,8 +26,6 @@ public struct Decision: Hashable, Sendable {
         /// mdev's assignment; `apqns` lists the APQNs it gains. Effect: write sysfs
         /// (ap_config or assign_*) under the s390 AP config lock, then read back.
         case assign
-        /// Enforce mode: unassign these adapters/domains. Effect: as `assign`.
-        case unassign
         /// A desired or observed APQN is host-owned or held by another mdev; `cause`
         /// names the errno the kernel answers. Also: a second guest names an mdev
         /// that a guest holds (`guest` is the holder, who keeps it). Effect:
@@ -56,7 +54,7 @@ public struct Decision: Hashable, Sendable {
     public var guest: String?
     public var adapters: [APID]
     public var domains: [APQI]
-    /// Control domains to assign or unassign (`assign`, `unassign` only).
+    /// Control domains to assign (`assign` only).
     public var controlDomains: [APQI]
     public var apqns: [APQN]
     public var cause: String

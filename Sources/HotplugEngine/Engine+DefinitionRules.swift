@@ -19,7 +19,7 @@ extension Engine {
                 + "(\"At least one usage domain must be specified\", ap_check_active)", [])
         }
         for other in definitions.keys.sorted() where other != uuid {
-            let theirs = definitions[other]!
+            let theirs = definitions[known: other]
             guard theirs.autostart, matrix.adapters.intersects(theirs.matrix.adapters),
                   matrix.domains.intersects(theirs.matrix.domains) else { continue }
             let shared = APMatrix(
@@ -43,7 +43,7 @@ extension Engine {
     func newDefinitionRefusals(since before: [MdevUUID: (cause: String, apqns: [APQN])], seq: UInt64) -> [Decision] {
         let after = definitionRefusals()
         return after.keys.sorted().compactMap { uuid in
-            let refusal = after[uuid]!
+            let refusal = after[known: uuid]
             if let old = before[uuid], old.cause == refusal.cause, old.apqns == refusal.apqns { return nil }
             return Decision(
                 seq: seq, kind: .conflict, mdev: uuid, guest: mdevs[uuid]?.guest.name, apqns: refusal.apqns,

@@ -24,14 +24,14 @@ extension Engine {
             decisions.append(anomaly(seq, "the definition of mdev \(uuid) cannot be used: \(reason)", mdev: uuid))
         }
         if mdevs[uuid] != nil {
-            mdevs[uuid]!.requestedAssignment = nil
-            mdevs[uuid]!.reportedRefusals = AssignmentPlan()
+            mdevs[known: uuid].requestedAssignment = nil
+            mdevs[known: uuid].reportedRefusals = AssignmentPlan()
         }
         decisions += newDefinitionRefusals(since: refusedBefore, seq: seq)
         // Another definition that overlapped this one may be enforceable now.
         for other in mdevOrder where other != uuid && refusedBefore[other] != nil && definitionRefusal(other) == nil {
-            mdevs[other]!.requestedAssignment = nil
-            mdevs[other]!.reportedRefusals = AssignmentPlan()
+            mdevs[known: other].requestedAssignment = nil
+            mdevs[known: other].reportedRefusals = AssignmentPlan()
             decisions += enforce(other, seq: seq)
         }
         return decisions + enforce(uuid, seq: seq)

@@ -37,7 +37,7 @@ extension Engine {
                     + "for one guest, so guest \(name) cannot start with it and guest \(holder) keeps it")]
         }
         var decisions: [Decision] = []
-        if let other = mdevOrder.first(where: { $0 != uuid && mdevs[$0]!.guest == .named(name) }) {
+        if let other = mdevOrder.first(where: { $0 != uuid && mdevs[known: $0].guest == .named(name) }) {
             decisions.append(anomaly(
                 seq, "guest \(name) already holds mdev \(other); the kernel allows one vfio-ap device per guest (EPERM)",
                 mdev: uuid))

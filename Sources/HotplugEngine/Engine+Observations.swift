@@ -76,7 +76,7 @@ extension Engine {
             decisions.append(anomaly(seq, "observation of mdev \(uuid), which was never added", mdev: uuid))
             insertMdev(uuid, seq: seq)
         }
-        let current = mdevs[uuid]!.assigned
+        let current = mdevs[known: uuid].assigned
         var assigned = current
         do {
             switch attribute {
@@ -102,9 +102,9 @@ extension Engine {
 
     /// The administrator (or mdevctl, libvirt, ap-check) changed the assignment.
     mutating func assignmentObserved(_ uuid: MdevUUID, _ assigned: APMatrix, seq: UInt64) -> [Decision] {
-        let previous = mdevs[uuid]!.assigned
+        let previous = mdevs[known: uuid].assigned
         guard assigned != previous else { return [] }
-        mdevs[uuid]!.assigned = assigned
+        mdevs[known: uuid].assigned = assigned
         assignabilityChangedAt = seq
         var decisions = conflicts(of: uuid, seq: seq)
         var changes: [String] = []
@@ -130,16 +130,16 @@ extension Engine {
         var shadow: APMatrix
         if gainedUsage {
             shadow = filteredShadow(of: assigned)
-            mdevs[uuid]!.shadowIsStale = false
+            mdevs[known: uuid].shadowIsStale = false
         } else {
             let removed = APMatrix(
                 adapters: previous.adapters.subtracting(assigned.adapters),
                 domains: previous.domains.subtracting(assigned.domains))
-            shadow = clearedShadow(of: mdevs[uuid]!, removing: removed).shadow
+            shadow = clearedShadow(of: mdevs[known: uuid], removing: removed).shadow
             shadow.controlDomains = assigned.controlDomains.intersection(host.hostControlDomains)
-            mdevs[uuid]!.shadowIsStale = shadow != filteredShadow(of: assigned)
+            mdevs[known: uuid].shadowIsStale = shadow != filteredShadow(of: assigned)
         }
-        if shadow != mdevs[uuid]!.shadow {
+        if shadow != mdevs[known: uuid].shadow {
             decisions += moveShadow(of: uuid, to: shadow, seq: seq, cause: cause)
         } else {
             let before = previous.adapters.intersection(host.hostAdapters).subtracting(shadow.adapters)
@@ -152,7 +152,7 @@ extension Engine {
     /// host-owned, or also assigned to another mdev, means our picture is stale
     /// or the host is misconfigured. Reported with the errno the kernel answers.
     func conflicts(of uuid: MdevUUID, seq: UInt64) -> [Decision] {
-        let record = mdevs[uuid]!
+        let record = mdevs[known: uuid]
         var decisions: [Decision] = []
         let hostOwned = record.assigned.apqns.filter { host.isHostOwned($0) }
         if !hostOwned.isEmpty {
@@ -160,8 +160,8 @@ extension Engine {
                 seq: seq, kind: .conflict, mdev: uuid, guest: record.guest.name, apqns: hostOwned,
                 cause: "assigned APQNs are reserved for the host by apmask/aqmask (assignment would fail with EADDRNOTAVAIL)"))
         }
-        for other in mdevOrder where other != uuid && mdevs[other]!.assigned.overlaps(record.assigned) {
-            let shared = record.assigned.apqns.filter { mdevs[other]!.assigned.contains($0) }
+        for other in mdevOrder where other != uuid && mdevs[known: other].assigned.overlaps(record.assigned) {
+            let shared = record.assigned.apqns.filter { mdevs[known: other].assigned.contains($0) }
             decisions.append(Decision(
                 seq: seq, kind: .conflict, mdev: uuid, guest: record.guest.name, apqns: shared,
                 cause: "APQNs also assigned to mdev \(other) (assignment would fail with EADDRINUSE)"))
@@ -174,8 +174,8 @@ extension Engine {
     /// engine goes on from the observed configuration, so that one miss does
     /// not skew every later decision.
     mutating func guestMatrixObserved(_ uuid: MdevUUID, _ observed: APMatrix, seq: UInt64) -> [Decision] {
-        mdevs[uuid]!.observedGuestMatrix = observed
-        let record = mdevs[uuid]!
+        mdevs[known: uuid].observedGuestMatrix = observed
+        let record = mdevs[known: uuid]
         let predicted = APMatrix(adapters: record.shadow.adapters, domains: record.shadow.domains)
         guard observed != predicted else { return [] }
         let extra = observed.apqns.filter { !predicted.contains($0) }
@@ -195,7 +195,7 @@ extension Engine {
 
     /// Takes the kernel's guest configuration as the shadow after a divergence.
     private mutating func adoptObservedShadow(_ uuid: MdevUUID, _ observed: APMatrix, seq: UInt64) -> [Decision] {
-        var record = mdevs[uuid]!
+        var record = mdevs[known: uuid]
         record.shadow.adapters = observed.adapters
         record.shadow.domains = observed.domains
         record.shadowIsStale = record.shadow != filteredShadow(of: record.assigned)
@@ -214,18 +214,18 @@ extension Engine {
             guard let uuid = owner(of: apqn) else {
                 return [anomaly(seq, "queue \(apqn) is 'in use' but no mdev has it assigned", apqns: [apqn])]
             }
-            mdevs[uuid]!.holdSeenInUse = true
-            guard !mdevs[uuid]!.guest.isAttached else { return [] }
-            mdevs[uuid]!.guest = .unknown
+            mdevs[known: uuid].holdSeenInUse = true
+            guard !mdevs[known: uuid].guest.isAttached else { return [] }
+            mdevs[known: uuid].guest = .unknown
             return raiseBlocker(uuid, seq: seq)
         case "assigned":
             // Not 'in use' although in the guest configuration: no guest holds the mdev.
-            guard let uuid = owner(of: apqn), mdevs[uuid]!.shadow.contains(apqn) else { return [] }
-            switch mdevs[uuid]!.guest {
+            guard let uuid = owner(of: apqn), mdevs[known: uuid].shadow.contains(apqn) else { return [] }
+            switch mdevs[known: uuid].guest {
             case .none: return []
             case .unknown: return guestDetached(uuid, seq: seq)
             case .named:
-                guard mdevs[uuid]!.holdSeenInUse else { return [] }
+                guard mdevs[known: uuid].holdSeenInUse else { return [] }
                 return guestDetached(uuid, seq: seq, because: "queue \(apqn) is no longer 'in use': the mdev was closed without a hook call, as virsh detach-device does")
             }
         case "unassigned":

@@ -33,7 +33,7 @@ extension Engine {
         encoder.bool(hasSnapshot)
         encoder.varint(UInt64(definitions.count))
         for uuid in definitions.keys.sorted() {
-            let definition = definitions[uuid]!
+            let definition = definitions[known: uuid]
             encoder.uuid(uuid)
             encoder.matrix(definition.matrix)
             encoder.bool(definition.autostart)
@@ -124,7 +124,7 @@ extension HostModel {
         }
         encoder.varint(UInt64(cards.count))
         for id in cards.keys.sorted() {
-            let card = cards[id]!
+            let card = cards[known: id]
             encoder.byte(id.rawValue)
             encoder.int(card.hardwareType)
             encoder.optional(card.driver) { $0.string($1) }

@@ -104,9 +104,9 @@ extension Engine {
         if !removed.isEmpty {
             let cause = ConfigurationCause.removal(removed, readBack: readBack, facts: facts)
             for uuid in mdevOrder {
-                let record = mdevs[uuid]!
+                let record = mdevs[known: uuid]
                 let target = clearedShadow(of: record, removing: removed)
-                mdevs[uuid]!.shadowIsStale = target.isStale
+                mdevs[known: uuid].shadowIsStale = target.isStale
                 if target.shadow != record.shadow {
                     decisions += moveShadow(of: uuid, to: target.shadow, seq: scan.firstSeq, cause: cause, reportWithheld: false)
                 }
@@ -120,7 +120,7 @@ extension Engine {
         // vfio_ap_on_scan_complete: each mdev that gained ids is filtered once, in full.
         let cause = ConfigurationCause.addition(added, readBack: readBack)
         for uuid in mdevOrder where deferred.contains(uuid) {
-            let record = mdevs[uuid]!
+            let record = mdevs[known: uuid]
             let gains = record.assigned.intersection(added)
             var shadow = record.shadow
             if !gains.adapters.isEmpty || !gains.domains.isEmpty {
@@ -128,7 +128,7 @@ extension Engine {
             } else {
                 shadow.controlDomains = record.assigned.controlDomains.intersection(host.hostControlDomains)
             }
-            mdevs[uuid]!.shadowIsStale = shadow != filteredShadow(of: record.assigned)
+            mdevs[known: uuid].shadowIsStale = shadow != filteredShadow(of: record.assigned)
             if shadow != record.shadow {
                 decisions += moveShadow(of: uuid, to: shadow, seq: scan.lastSeq, cause: cause, reportWithheld: false)
             }

@@ -106,7 +106,7 @@ extension Engine {
     /// A `withhold` decision for adapters that are now kept out of the guest
     /// but were neither kept out before nor in the guest (those got an unplug).
     func newlyWithheld(_ uuid: MdevUUID, before: APMask, formerShadow: APMask, seq: UInt64) -> [Decision] {
-        let record = mdevs[uuid]!
+        let record = mdevs[known: uuid]
         let adapters = withheldAdapters(of: record).subtracting(before).subtracting(formerShadow)
         return adapters.isEmpty ? [] : [withholdDecision(adapters, of: record, seq: seq)]
     }
@@ -137,9 +137,9 @@ extension Engine {
     mutating func refilterAll(seq: UInt64, cause: String, withheldBefore: [MdevUUID: APMask]? = nil) -> [Decision] {
         var decisions: [Decision] = []
         for uuid in mdevOrder {
-            let record = mdevs[uuid]!
+            let record = mdevs[known: uuid]
             let shadow = filteredShadow(of: record.assigned)
-            mdevs[uuid]!.shadowIsStale = false
+            mdevs[known: uuid].shadowIsStale = false
             let before = withheldBefore?[uuid]
             if shadow != record.shadow {
                 decisions += moveShadow(of: uuid, to: shadow, seq: seq, cause: cause, withheldBefore: before)

@@ -24,14 +24,14 @@ extension Engine {
         }
         // mdevs that vanished while events were lost.
         for uuid in mdevOrder where !snapshot.mdevs.contains(where: { $0.uuid == uuid }) {
-            if mdevs[uuid]!.guest.isAttached { decisions += guestDetached(uuid, seq: seq) }
+            if mdevs[known: uuid].guest.isAttached { decisions += guestDetached(uuid, seq: seq) }
             removeMdev(uuid, seq: seq)
         }
         for mdev in snapshot.mdevs {
             let uuid = mdev.uuid
             let old = previous[uuid]
             insertMdev(uuid, seq: seq)
-            mdevs[uuid]!.assigned = mdev.assigned
+            mdevs[known: uuid].assigned = mdev.assigned
             let guest: GuestHolder
             if let name = guests[uuid] {
                 guest = .named(name)
@@ -45,20 +45,20 @@ extension Engine {
             let shadow = filteredShadow(of: mdev.assigned)
             if let old {
                 if old.guest.isAttached && !guest.isAttached { decisions += guestDetached(uuid, seq: seq) }
-                mdevs[uuid]!.guest = guest
-                mdevs[uuid]!.holdSeenInUse = guest.isAttached && (mdev.inUse || old.holdSeenInUse)
+                mdevs[known: uuid].guest = guest
+                mdevs[known: uuid].holdSeenInUse = guest.isAttached && (mdev.inUse || old.holdSeenInUse)
                 decisions += conflicts(of: uuid, seq: seq)
                 if shadow != old.shadow {
                     decisions += moveShadow(of: uuid, to: shadow, seq: seq, cause: "resync")
                 }
-                if guest.isAttached && mdevs[uuid]!.blockerMatrix == nil { decisions += raiseBlocker(uuid, seq: seq) }
+                if guest.isAttached && mdevs[known: uuid].blockerMatrix == nil { decisions += raiseBlocker(uuid, seq: seq) }
             } else {
-                mdevs[uuid]!.guest = guest
-                mdevs[uuid]!.holdSeenInUse = guest.isAttached && mdev.inUse
-                mdevs[uuid]!.shadow = shadow
+                mdevs[known: uuid].guest = guest
+                mdevs[known: uuid].holdSeenInUse = guest.isAttached && mdev.inUse
+                mdevs[known: uuid].shadow = shadow
                 decisions += conflicts(of: uuid, seq: seq)
-                let withheld = withheldAdapters(of: mdevs[uuid]!)
-                if !withheld.isEmpty { decisions.append(withholdDecision(withheld, of: mdevs[uuid]!, seq: seq)) }
+                let withheld = withheldAdapters(of: mdevs[known: uuid])
+                if !withheld.isEmpty { decisions.append(withholdDecision(withheld, of: mdevs[known: uuid], seq: seq)) }
                 decisions += raiseBlocker(uuid, seq: seq)
             }
             if let guestMatrix = mdev.guestMatrix {

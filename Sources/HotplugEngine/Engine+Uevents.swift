@@ -228,7 +228,7 @@ extension Engine {
     /// The kernel removes an mdev only after its guest released it.
     private mutating func mdevRemoved(_ uuid: MdevUUID, seq: UInt64) -> [Decision] {
         var decisions: [Decision] = []
-        if mdevs[uuid]!.guest.isAttached { decisions += guestDetached(uuid, seq: seq) }
+        if mdevs[known: uuid].guest.isAttached { decisions += guestDetached(uuid, seq: seq) }
         removeMdev(uuid, seq: seq)
         return decisions
     }

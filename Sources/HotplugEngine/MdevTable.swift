@@ -27,6 +27,21 @@ struct MdevTable {
         }
     }
 
+    /// The record of an mdev the engine has just found in, or put into, the
+    /// table, changed in place. A missing one is a broken invariant of the
+    /// engine, never bad input: the trap names the mdev.
+    subscript(known uuid: MdevUUID) -> MdevRecord {
+        get { records[index(of: uuid)] }
+        _modify { yield &records[index(of: uuid)] }
+    }
+
+    private func index(of uuid: MdevUUID) -> Int {
+        guard let index = records.firstIndex(where: { $0.uuid == uuid }) else {
+            preconditionFailure("engine invariant broken: mdev \(uuid) is not in the mdev table")
+        }
+        return index
+    }
+
     /// Replaces the record at a position of ``records`` (the per-event path).
     mutating func replace(at index: Int, with record: MdevRecord) { records[index] = record }
 

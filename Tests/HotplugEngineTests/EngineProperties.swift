@@ -41,7 +41,7 @@ import Testing
                 switch decision.kind {
                 case .plug: described[mdev, default: []].formUnion(decision.apqns)
                 case .unplugAdapter, .unplugDomain: described[mdev, default: []].subtract(decision.apqns)
-                case .withhold, .assign, .unassign, .conflict, .blockerRaised, .blockerUpdated,
+                case .withhold, .assign, .conflict, .blockerRaised, .blockerUpdated,
                      .blockerCleared, .divergence, .resync, .anomaly:
                     break
                 }
