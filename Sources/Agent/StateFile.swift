@@ -1,15 +1,17 @@
 internal import Glibc
 import APModel
 import Foundation
+import HotplugEngine
 
 /// `<state-dir>/state.json`: the engine's current model, replaced atomically
 /// (``AtomicFile``), so a reader (`aphotplug status`) sees either the old or the
 /// new state, never half of one.
 ///
-/// Content: `{"updated":"2026-11-22T04:00:00Z","uevents":131073,"rescans":0,"state":<Engine.finalStateJSON>}`:
+/// Content: `{"updated":"2026-11-22T04:00:00Z","uevents":131073,"rescans":0,"state":<FinalState.json>}`:
 /// when it was written, how many uevents the daemon has fed to its engine and how many
 /// times it rescanned after lost events since it started, and the model. `aphotplug
-/// handle` (one event per process) writes no counters.
+/// handle` (one event per process) writes no counters. ``decode(_:)`` reads it back
+/// into a ``Content``.
 public enum StateFile {
     public static let name = "state.json"
 
@@ -53,15 +55,15 @@ public enum StateFile {
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
     }
 
-    /// The guest names a state file holds, by mdev (absent or unreadable: none):
-    /// a restarted daemon takes them back, `what-if` names guests with them.
+    /// The guest names a state file holds, by mdev (absent, unreadable or not a
+    /// state file (``decode(_:)``): none): a restarted daemon takes them back,
+    /// `what-if` names guests with them.
     public static func guestNames(in stateDirectory: String) -> [MdevUUID: String] {
         guard let data = FileManager.default.contents(atPath: path(in: stateDirectory)),
-              let file = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let mdevs = (file["state"] as? [String: Any])?["mdevs"] as? [String: Any] else { return [:] }
+              let content = try? decode(Array(data)) else { return [:] }
         var names: [MdevUUID: String] = [:]
-        for (key, value) in mdevs {
-            if let uuid = MdevUUID(key), let name = (value as? [String: Any])?["guest"] as? String { names[uuid] = name }
+        for mdev in content.state.mdevs {
+            if let name = mdev.guest { names[mdev.uuid] = name }
         }
         return names
     }

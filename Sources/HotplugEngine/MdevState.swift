@@ -1,7 +1,9 @@
 import APModel
 
-/// What the engine holds about one mdev, as a read model: `replay
-/// --final-state`, the daemon's state file and its metrics render from it.
+/// What the engine holds about one mdev, as a read model with what it keeps
+/// out of the guest over the current host: the daemon's metrics and `what-if`
+/// render from it (``FinalState`` is what `replay --final-state` and the state
+/// file hold).
 public struct MdevState: Hashable, Sendable {
     public var uuid: MdevUUID
     /// The name of the guest holding the mdev; nil when none does or its name is unknown.
