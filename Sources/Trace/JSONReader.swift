@@ -1,5 +1,5 @@
 /// A strict JSON reader (RFC 8259) that keeps object members in document
-/// order, which `JSONSerialization` does not.
+/// order, which Foundation's JSON parser does not.
 ///
 /// It accepts exactly one value surrounded by optional whitespace, with the
 /// full string escape set (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`,

@@ -1,8 +1,10 @@
 import APModel
 import APTestSupport
+import Agent
 import Foundation
 import Glibc
 import Simulator
+import Trace
 
 /// design.md: "Live: the same 131,072-event burst through libudev under umockdev with
 /// zero lost events and the final decision within 1 s of the last event; resident
@@ -108,7 +110,7 @@ enum LiveBenchmark {
 
         let decisions = contents(decisionsPath).split(separator: "\n").dropFirst(coldplugDecisions)
         let finalDecision = decisions.last.map(String.init) ?? ""
-        let finalSeq = (try? JSONSerialization.jsonObject(with: Data(finalDecision.utf8)) as? [String: Any])?["seq"] as? Int
+        let finalSeq = seq(ofDecisionLine: finalDecision)
         let sendSeconds = seconds(sendEnd - sendStart)
         // Conservative: the state file is written only once the burst has settled (100 ms quiet).
         let processed = seconds(settled - sendStart)
@@ -152,11 +154,17 @@ enum LiveBenchmark {
         return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
-    /// `uevents` and `rescans` of the state file, nil until it exists.
+    /// `uevents` and `rescans` of the state file, nil until it exists (or while it is none).
     static func stateCounters(_ path: String) -> (uevents: Int, rescans: Int)? {
         guard let data = FileManager.default.contents(atPath: path),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let uevents = object["uevents"] as? Int, let rescans = object["rescans"] as? Int else { return nil }
-        return (uevents, rescans)
+              let counters = (try? StateFile.decode(Array(data)))?.counters else { return nil }
+        return (counters.uevents, counters.rescans)
+    }
+
+    /// The `seq` member of one decision's JSON line; nil for an empty or foreign line.
+    static func seq(ofDecisionLine line: String) -> Int? {
+        guard case .object(let members)? = try? JSONReader.parse(Array(line.utf8)),
+              case .number(let text)? = members.first(where: { $0.key == "seq" })?.value else { return nil }
+        return Int(text)
     }
 }

@@ -95,8 +95,8 @@ enum TimelineEntry {
 
 /// The pipeline of the demo: simulator → tree and records → engine → decisions.
 struct DemoRun {
-    /// Per mdev, in UUID order: guest, assigned and shadow matrices, blocker.
-    var finalState: [MdevSummary]
+    /// The engine's picture at the end of the story.
+    var finalState: FinalState
 
     /// Plays ``DemoScenario`` on a tree built under `root`; the engine starts from the
     /// snapshot the real reader takes of that tree.
@@ -147,35 +147,7 @@ struct DemoRun {
             }
             if !decided { try emit(.noDecision) }
         }
-        return DemoRun(finalState: try MdevSummary.parse(session.engine.finalStateJSON))
-    }
-}
-
-/// One row of the final table, read from the engine's final-state JSON.
-struct MdevSummary {
-    var uuid: String
-    var guest: String?
-    var assignedAdapters: [String]
-    var assignedDomains: [String]
-    var shadowAdapters: [String]
-    var shadowDomains: [String]
-    var blocker: Bool
-
-    static func parse(_ json: String) throws -> [MdevSummary] {
-        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
-        let mdevs = object?["mdevs"] as? [String: Any] ?? [:]
-        return mdevs.keys.sorted().map { uuid in
-            let entry = mdevs[uuid] as? [String: Any] ?? [:]
-            let assigned = entry["assigned"] as? [String: Any] ?? [:]
-            let shadow = entry["shadow"] as? [String: Any] ?? [:]
-            return MdevSummary(
-                uuid: uuid, guest: entry["guest"] as? String,
-                assignedAdapters: assigned["adapters"] as? [String] ?? [],
-                assignedDomains: assigned["domains"] as? [String] ?? [],
-                shadowAdapters: shadow["adapters"] as? [String] ?? [],
-                shadowDomains: shadow["domains"] as? [String] ?? [],
-                blocker: entry["blocker"] as? Bool ?? false)
-        }
+        return DemoRun(finalState: session.engine.finalState)
     }
 }
 
@@ -217,7 +189,7 @@ struct TimelineStyle {
         case .plug, .blockerCleared: return "1;32"
         case .unplugAdapter, .unplugDomain, .blockerRaised: return "1;33"
         case .divergence, .anomaly, .conflict: return "1;31"
-        default: return "1;34"
+        case .withhold, .assign, .blockerUpdated, .resync: return "1;34"
         }
     }
 
@@ -261,42 +233,8 @@ struct TimelineStyle {
         return ([seq + (event.action ?? "?").padding(toLength: 6, withPad: " ", startingAt: 0), device] + keys).joined(separator: " ")
     }
 
-    /// The final picture: one block per mdev.
-    func table(_ rows: [MdevSummary]) -> [String] {
-        var lines = [paint("Final state (engine's view):", "1")]
-        let header = ["mdev", "guest", "assigned", "in guest", "not in guest", "blocker"]
-        var cells: [[String]] = [header]
-        for row in rows {
-            let assigned = Set(apqns(row.assignedAdapters, row.assignedDomains))
-            let inGuest = Set(apqns(row.shadowAdapters, row.shadowDomains))
-            let withheld = assigned.subtracting(inGuest).sorted()
-            cells.append([
-                Self.shortUUID(row.uuid), row.guest ?? "-",
-                Self.compact(row.assignedAdapters, row.assignedDomains),
-                Self.compact(row.shadowAdapters, row.shadowDomains),
-                withheld.isEmpty ? "-" : withheld.joined(separator: " "),
-                row.blocker ? "yes (live migration blocked)" : "no",
-            ])
-        }
-        let widths = header.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
-        for (index, row) in cells.enumerated() {
-            let text = row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-            lines.append("  " + (index == 0 ? paint(text, "4") : text))
-        }
-        return lines
-    }
-
-    private func apqns(_ adapters: [String], _ domains: [String]) -> [String] {
-        adapters.flatMap { adapter in domains.map { adapter + "." + $0 } }
-    }
-
-    /// `01,02 × 0004,0005 (4 APQNs)`.
-    private static func compact(_ adapters: [String], _ domains: [String]) -> String {
-        if adapters.isEmpty && domains.isEmpty { return "-" }
-        let count = adapters.count * domains.count
-        return "\(adapters.isEmpty ? "none" : adapters.joined(separator: ",")) × "
-            + "\(domains.isEmpty ? "none" : domains.joined(separator: ",")) (\(count) APQN\(count == 1 ? "" : "s"))"
+    /// The final picture: the table `aphotplug status` prints (``StateTable``), under a heading.
+    func table(_ state: FinalState) -> [String] {
+        [paint("Final state (engine's view):", "1")] + StateTable.lines(state.mdevs) { paint($0, "4") }
     }
 }
