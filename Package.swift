@@ -33,8 +33,10 @@ let package = Package(
         .target(name: "Trace", dependencies: ["APModel"], swiftSettings: strictSettings),
 
         // MARK: Edges
+        // The one system layer: typed errno, one EINTR-retrying syscall helper, one Unix datagram socket.
+        .target(name: "Posix", swiftSettings: strictSettings),
         // Reads a sysfs tree (the host's or a directory) into a snapshot; writes attributes.
-        .target(name: "Sysfs", dependencies: ["APModel"], swiftSettings: strictSettings),
+        .target(name: "Sysfs", dependencies: ["APModel", "Posix"], swiftSettings: strictSettings),
         // Kernel-side model (AP bus + vfio_ap + mdev core) writing a sysfs tree and uevents.
         .target(name: "Simulator", dependencies: ["APModel"], swiftSettings: strictSettings),
         // libudev, through pkg-config (Debian: libudev-dev).
@@ -44,7 +46,7 @@ let package = Package(
         // libvirt qemu hook: domain XML parsing and lifecycle mapping.
         .target(name: "LibvirtHook", dependencies: ["APModel"], swiftSettings: strictSettings),
         // Daemon wiring: monitor, coldplug, realizer, reporter.
-        .target(name: "Agent", dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs"], swiftSettings: strictSettings),
+        .target(name: "Agent", dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Posix"], swiftSettings: strictSettings),
         // `daemon --metrics-file`: the engine's picture in Prometheus text format, for
         // node_exporter's textfile collector (apart, so Agent needs no Prometheus).
         .target(name: "MetricsFile", dependencies: ["APModel", "HotplugEngine", "Agent", prometheus], swiftSettings: strictSettings),
@@ -52,13 +54,13 @@ let package = Package(
         // MARK: Executables
         .executableTarget(
             name: "aphotplug",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "LibvirtHook", "Agent", "MetricsFile", "Udev", argumentParser],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "LibvirtHook", "Agent", "MetricsFile", "Udev", "Posix", argumentParser],
             swiftSettings: strictSettings
         ),
         // Benchmarks; coldplug and live run the aphotplug executable, hence the dependency.
         .executableTarget(
             name: "aphotplug-bench",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "Agent", "LibvirtHook", "APTestSupport", "aphotplug"],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Simulator", "Agent", "LibvirtHook", "APTestSupport", "Posix", "aphotplug"],
             swiftSettings: strictSettings
         ),
 
@@ -67,7 +69,7 @@ let package = Package(
         .target(name: "CTestSupport"),
         .target(
             name: "APTestSupport",
-            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "CTestSupport"],
+            dependencies: ["APModel", "HotplugEngine", "Trace", "Sysfs", "Posix", "CTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "APModelTests", dependencies: ["APModel", "APTestSupport"], swiftSettings: strictSettings),
@@ -78,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["APModel", "Agent", "MetricsFile", "HotplugEngine", "Sysfs", "Trace", "APTestSupport"],
+            dependencies: ["APModel", "Agent", "MetricsFile", "HotplugEngine", "Sysfs", "Trace", "Posix", "APTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -95,7 +97,8 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["APModel", "Agent", "APTestSupport", "aphotplug"], swiftSettings: strictSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["APModel", "Agent", "Posix", "APTestSupport", "aphotplug"], swiftSettings: strictSettings),
+        .testTarget(name: "PosixTests", dependencies: ["Posix"], swiftSettings: strictSettings),
         .testTarget(name: "UdevTests", dependencies: ["APModel", "Udev"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

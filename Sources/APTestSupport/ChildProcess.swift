@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Posix
 import Synchronization
 
 /// A program under test, started with `Foundation.Process`, whose standard output is
@@ -130,8 +131,9 @@ private final class LineCollector: @unchecked Sendable {
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-                let count = read(descriptor, &buffer, buffer.count)
-                if count < 0, errno == EINTR { continue }
+                let count = (try? buffer.withUnsafeMutableBytes { raw in
+                    Result { () throws(Errno) in try Posix.read(descriptor, into: raw) }
+                }.get()) ?? -1
                 if count <= 0 { break }
                 pending += buffer[0..<count]
                 var newLines: [String] = []

@@ -2,6 +2,7 @@ import APModel
 import CTestSupport
 import Foundation
 import Glibc
+import Posix
 import Synchronization
 
 /// Sends uevents over real netlink, as systemd-udevd re-broadcasts them: one
@@ -54,16 +55,18 @@ public final class NetlinkUeventSender {
         var address = sockaddr_nl()
         address.nl_family = sa_family_t(AF_NETLINK)
         address.nl_groups = Self.udevGroup
-        while true {
-            let sent = datagram.withUnsafeBytes { bytes in
-                withUnsafePointer(to: &address) { pointer in
-                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(descriptor, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
+        do {
+            _ = try Posix.retrying {
+                datagram.withUnsafeBytes { bytes in
+                    withUnsafePointer(to: &address) { pointer in
+                        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            sendto(descriptor, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
+                        }
                     }
                 }
             }
-            if sent >= 0 { return }
-            guard errno == EINTR else { throw HarnessError.systemCall("sendto netlink group \(Self.udevGroup)", errno: errno) }
+        } catch {
+            throw HarnessError.systemCall("sendto netlink group \(Self.udevGroup)", errno: error.rawValue)
         }
     }
 

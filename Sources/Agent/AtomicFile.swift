@@ -1,4 +1,5 @@
 internal import Glibc
+import Posix
 
 /// Replaces a file atomically: the bytes go to `<path>.tmp` in the same directory,
 /// are flushed with `fsync(2)`, and that file is renamed over `path`, so a reader
@@ -21,19 +22,7 @@ public enum AtomicFile {
         let descriptor = open(temporary, createFlags, mode)
         guard descriptor >= 0 else { return errno }
         var failure: Int32?
-        bytes.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
+        do { try Posix.writeAll(descriptor, bytes) } catch { failure = error.rawValue }
         if failure == nil && fsync(descriptor) != 0 { failure = errno }
         if close(descriptor) != 0 && failure == nil { failure = errno }
         if failure == nil && rename(temporary, path) != 0 { failure = errno }

@@ -1,5 +1,6 @@
 import Dispatch
 internal import Glibc
+import Posix
 
 /// `<state-dir>/control.sock`: an `AF_UNIX` datagram socket (mode 0600) on which
 /// the daemon receives guest notifications and the uevents `aphotplug handle`
@@ -46,31 +47,27 @@ public final class ControlSocket: Sendable {
     public init(stateDirectory: String) async throws(ControlSocketError) {
         let path = Self.path(in: stateDirectory)
         try Self.removeStaleSocket(at: path)
-        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard descriptor >= 0 else { throw ControlSocketError(call: "socket", path: path, errno: errno) }
-        guard ControlDatagram.enableCredentials(descriptor) else {
-            let error = errno
-            Glibc.close(descriptor)
-            throw ControlSocketError(call: "setsockopt(SO_PASSCRED)", path: path, errno: error)
+        let socket: UnixDatagramSocket
+        do {
+            socket = try UnixDatagramSocket(nonBlocking: true)
+        } catch {
+            throw ControlSocketError(call: "socket", path: path, errno: error.rawValue)
         }
-        let bound = ControlAddress.withAddress(path) { bind(descriptor, $0, $1) }
-        guard let bound, bound == 0 else {
-            let error = bound == nil ? ENAMETOOLONG : errno
-            Glibc.close(descriptor)
-            throw ControlSocketError(call: "bind", path: path, errno: error)
+        func fail(_ call: String, _ error: Errno) -> ControlSocketError {
+            socket.close()
+            return ControlSocketError(call: call, path: path, errno: error.rawValue)
         }
-        guard chmod(path, 0o600) == 0 else {
-            let error = errno
-            Glibc.close(descriptor)
-            throw ControlSocketError(call: "chmod", path: path, errno: error)
-        }
+        do { try socket.enableCredentials() } catch { throw fail("setsockopt(SO_PASSCRED)", error) }
+        do { try socket.bind(to: .path(path)) } catch { throw fail("bind", error) }
+        guard chmod(path, 0o600) == 0 else { throw fail("chmod", .current) }
+        let descriptor = socket.descriptor
         let (stream, continuation) = AsyncStream<Datagram>.makeStream()
         let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: DispatchQueue(label: "aphotplug.control"))
         source.setEventHandler {
             // One byte more than a message may have: MSG_TRUNC tells a longer one anyway.
             var buffer = [UInt8](repeating: 0, count: Self.maximumMessageSize + 1)
             while true {
-                switch ControlDatagram.receive(descriptor, into: &buffer) {
+                switch ControlDatagram.receive(socket, into: &buffer) {
                 case .message(let text): continuation.yield(.message(text))
                 case .refused(let reason): continuation.yield(.refused(reason))
                 case .drained: return
@@ -78,7 +75,7 @@ public final class ControlSocket: Sendable {
             }
         }
         source.setCancelHandler {
-            Glibc.close(descriptor)
+            socket.close()
             continuation.finish()
         }
         await withCheckedContinuation { (registered: CheckedContinuation<Void, Never>) in
@@ -158,19 +155,17 @@ public enum ControlClient {
     /// daemon the caller handles it itself.
     public static func send(_ message: String, stateDirectory: String) throws(ControlSocketError) {
         let path = ControlSocket.path(in: stateDirectory)
-        let descriptor = try connected(to: path)
-        defer { Glibc.close(descriptor) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let socket = try connected(to: path)
+        defer { socket.close() }
+        try? socket.setSendTimeout(.seconds(2))
         let bytes = Array(message.utf8)
         guard bytes.count <= ControlSocket.maximumMessageSize else {
             throw ControlSocketError(call: "send", path: path, errno: EMSGSIZE)
         }
-        while true {
-            let sent = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
-            if sent >= 0 { return }
-            if errno == EINTR { continue }
-            throw ControlSocketError(call: "send", path: path, errno: errno)
+        do {
+            try socket.send(bytes)
+        } catch {
+            throw ControlSocketError(call: "send", path: path, errno: error.rawValue)
         }
     }
 
@@ -183,7 +178,7 @@ public enum ControlClient {
 
     static func probe(_ path: String) -> Probe {
         do {
-            Glibc.close(try connected(to: path))
+            try connected(to: path).close()
             return .listening
         } catch {
             return error.daemonAbsent ? .absent : .failed(error)
@@ -191,38 +186,19 @@ public enum ControlClient {
     }
 
     /// A datagram socket `connect(2)`ed to `path`: `ECONNREFUSED` when nobody is bound there.
-    private static func connected(to path: String) throws(ControlSocketError) -> Int32 {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw ControlSocketError(call: "socket", path: path, errno: errno) }
-        while true {
-            let result = ControlAddress.withAddress(path) { connect(descriptor, $0, $1) }
-            guard let result else {
-                Glibc.close(descriptor)
-                throw ControlSocketError(call: "connect", path: path, errno: ENAMETOOLONG)
-            }
-            if result == 0 { return descriptor }
-            let error = errno
-            if error == EINTR { continue }
-            Glibc.close(descriptor)
-            throw ControlSocketError(call: "connect", path: path, errno: error)
+    private static func connected(to path: String) throws(ControlSocketError) -> UnixDatagramSocket {
+        let socket: UnixDatagramSocket
+        do {
+            socket = try UnixDatagramSocket()
+        } catch {
+            throw ControlSocketError(call: "socket", path: path, errno: error.rawValue)
         }
-    }
-}
-
-/// `sockaddr_un` for a filesystem path.
-enum ControlAddress {
-    /// Calls `body` with the address and its length; nil when `path` does not fit `sun_path`.
-    static func withAddress<Result>(
-        _ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result
-    ) -> Result? {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8) + [0]
-        guard bytes.count <= MemoryLayout.size(ofValue: address.sun_path) else { return nil }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        let length = socklen_t(MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path)! + bytes.count)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
+        do {
+            try socket.connect(to: .path(path))
+        } catch {
+            socket.close()
+            throw ControlSocketError(call: "connect", path: path, errno: error.rawValue)
         }
+        return socket
     }
 }

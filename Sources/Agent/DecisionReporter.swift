@@ -1,4 +1,5 @@
 internal import Glibc
+import Posix
 import HotplugEngine
 
 /// Where `aphotplug daemon` reports decisions (`--log-target`).
@@ -54,18 +55,11 @@ public enum StandardStream {
     /// Writes the whole text and returns nil, or the errno of the write that
     /// failed (EPIPE, ENOSPC, EIO…): for output that is a command's result.
     public static func writeAll(_ text: String, to descriptor: Int32) -> Int32? {
-        var text = text
-        return text.withUTF8 { buffer -> Int32? in
-            var offset = 0
-            while offset < buffer.count {
-                guard let base = buffer.baseAddress else { return nil }
-                let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
-                if written < 0, errno == EINTR { continue }
-                if written < 0 { return errno }
-                if written == 0 { return EIO }
-                offset += written
-            }
+        do {
+            try Posix.writeAll(descriptor, text)
             return nil
+        } catch {
+            return error.rawValue
         }
     }
 

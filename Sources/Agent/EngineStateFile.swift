@@ -1,5 +1,6 @@
 import APModel
 internal import Glibc
+import Posix
 import HotplugEngine
 
 /// `<state-dir>/engine.state`: the ``DaemonCore/Checkpoint`` that `aphotplug
@@ -168,17 +169,14 @@ public enum EngineStateFile {
         guard info.st_uid == geteuid() else {
             return .unusable(reason: "\(path) is owned by uid \(info.st_uid), not by uid \(geteuid()): foreign, not trusted")
         }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { return .unusable(reason: "\(path): \(errnoText(errno))") }
-            if count == 0 { break }
-            bytes += chunk[..<count]
-            guard bytes.count <= maximumFileSize else {
-                return .unusable(reason: "\(path) is larger than \(maximumFileSize) bytes: not aphotplug's state")
-            }
+        let read: [UInt8]?
+        do {
+            read = try Posix.readAll(descriptor, limit: maximumFileSize)
+        } catch {
+            return .unusable(reason: "\(path): \(errnoText(error.rawValue))")
+        }
+        guard let bytes = read else {
+            return .unusable(reason: "\(path) is larger than \(maximumFileSize) bytes: not aphotplug's state")
         }
         do {
             let payload: [UInt8]

@@ -1,4 +1,5 @@
 internal import Glibc
+import Posix
 
 /// `<state-dir>/handle.lock`: serializes `aphotplug handle` runs. udev runs
 /// the RUN programs of different devices in parallel workers; each run reads,
@@ -41,11 +42,14 @@ public final class HandleLock {
         }
         let deadline = ContinuousClock.now + timeout
         var pause = 100  // microseconds, doubled up to 5 ms
-        while flock(opened, LOCK_EX | LOCK_NB) != 0 {
-            let error = errno
-            guard error == EWOULDBLOCK || error == EINTR else {
+        while true {
+            do {
+                _ = try Posix.retrying { flock(opened, LOCK_EX | LOCK_NB) }
+                break
+            } catch .wouldBlock {
+            } catch {
                 close(opened)
-                throw .cannotOpen(path: path, errno: error)
+                throw .cannotOpen(path: path, errno: error.rawValue)
             }
             guard ContinuousClock.now < deadline else {
                 close(opened)

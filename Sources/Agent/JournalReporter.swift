@@ -1,5 +1,5 @@
 import APModel
-internal import Glibc
+import Posix
 import HotplugEngine
 
 /// Reports decisions to systemd-journald over its native protocol: one datagram of
@@ -76,19 +76,18 @@ public struct JournalReporter: Sendable {
     @discardableResult
     public func report(_ decisions: [Decision]) -> Int32? {
         guard !decisions.isEmpty else { return nil }
-        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { return errno }
-        defer { close(descriptor) }
+        let socket: UnixDatagramSocket
+        do {
+            socket = try UnixDatagramSocket()
+        } catch {
+            return error.rawValue
+        }
+        defer { socket.close() }
         for decision in decisions {
-            let bytes = Array(Self.fields(decision).utf8)
-            while true {
-                let sent = ControlAddress.withAddress(socketPath) { address, length in
-                    bytes.withUnsafeBytes { sendto(descriptor, $0.baseAddress, $0.count, 0, address, length) }
-                }
-                guard let sent else { return ENAMETOOLONG }
-                if sent >= 0 { break }
-                if errno == EINTR { continue }
-                return errno
+            do {
+                try socket.send(Array(Self.fields(decision).utf8), to: .path(socketPath))
+            } catch {
+                return error.rawValue
             }
         }
         return nil

@@ -1,4 +1,5 @@
 internal import Glibc
+import Posix
 import Synchronization
 
 /// The AP configuration lock of s390-tools (`/run/lock/s390apconfig.lock`): a PID lock
@@ -172,10 +173,14 @@ public struct S390APConfigLock: Sendable {
     private func attempt(linking temporary: TemporaryLockFile) throws(S390APConfigLockError) -> Attempt {
         var relinks = 0
         while true {
-            if link(temporary.path, path) == 0 { return .acquired }
-            let code = Glibc.errno
+            let code: Int32
+            do {
+                _ = try Posix.retrying { link(temporary.path, path) }
+                return .acquired
+            } catch {
+                code = error.rawValue
+            }
             guard code == KnownErrno.exists else {
-                if code == KnownErrno.interrupted { continue }
                 throw S390APConfigLockError(code: .linkFailed, path: path, errno: code)
             }
             switch try inspectExistingLock() {

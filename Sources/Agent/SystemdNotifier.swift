@@ -1,5 +1,5 @@
 import Foundation
-internal import Glibc
+import Posix
 
 /// Speaks systemd's readiness protocol (`sd_notify(3)`) without libsystemd: one
 /// `AF_UNIX` datagram of newline-separated `KEY=VALUE` lines to `$NOTIFY_SOCKET`.
@@ -36,12 +36,12 @@ public struct SystemdNotifier: Sendable {
         if raw.isEmpty {
             self.address = nil
         } else if raw.hasPrefix("/") {
-            guard raw.utf8.count < UnixDatagram.pathCapacity else {
+            guard raw.utf8.count < UnixSocketAddress.pathCapacity else {
                 throw SystemdNotifyError(code: .addressTooLong, address: raw)
             }
             self.address = .path(raw)
         } else if raw.hasPrefix("@") {
-            guard raw.utf8.count <= UnixDatagram.pathCapacity else {
+            guard raw.utf8.count <= UnixSocketAddress.pathCapacity else {
                 throw SystemdNotifyError(code: .addressTooLong, address: raw)
             }
             self.address = .abstract(String(raw.dropFirst()))
@@ -82,48 +82,27 @@ public struct SystemdNotifier: Sendable {
     }
 
     private static func sendDatagram(_ message: String, to address: Address, raw: String) throws(SystemdNotifyError) {
-        let descriptor = socket(UnixDatagram.domain, UnixDatagram.type, 0)
-        guard descriptor >= 0 else {
-            throw SystemdNotifyError(code: .socketFailed, address: raw, errno: Glibc.errno)
+        let socket: UnixDatagramSocket
+        do {
+            socket = try UnixDatagramSocket()
+        } catch {
+            throw SystemdNotifyError(code: .socketFailed, address: raw, errno: error.rawValue)
         }
-        defer { close(descriptor) }
-        var timeout = timeval(
-            tv_sec: Int(sendTimeout.components.seconds),
-            tv_usec: Int(sendTimeout.components.attoseconds / 1_000_000_000_000))
-        _ = setsockopt(descriptor, UnixDatagram.socketLevel, UnixDatagram.sendTimeout, &timeout,
-                       socklen_t(MemoryLayout<timeval>.size))
-
-        var storage = sockaddr_un()
-        storage.sun_family = UnixDatagram.family
-        let nameBytes: [UInt8]
-        let length: Int
+        defer { socket.close() }
+        try? socket.setSendTimeout(sendTimeout)
+        let destination: UnixSocketAddress
         switch address {
-        case .path(let path):
-            nameBytes = Array(path.utf8) + [0]
-            length = UnixDatagram.pathOffset + nameBytes.count
-        case .abstract(let name):
-            nameBytes = [0] + Array(name.utf8)
-            length = UnixDatagram.pathOffset + nameBytes.count
+        case .path(let path): destination = .path(path)
+        case .abstract(let name): destination = .abstract(name)
         }
-        withUnsafeMutableBytes(of: &storage.sun_path) { path in
-            path.copyBytes(from: nameBytes)
-        }
-        var bytes = Array(message.utf8)
-        while true {
-            let sent = withUnsafePointer(to: &storage) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                    sendto(descriptor, &bytes, bytes.count, UnixDatagram.sendFlags, address, socklen_t(length))
-                }
-            }
-            if sent >= 0 { return }
-            let code = Glibc.errno
-            switch code {
-            case KnownErrno.interrupted:
-                continue
-            case KnownErrno.badDescriptor, KnownErrno.fault, KnownErrno.notSocket:
-                preconditionFailure("sendto on a socket the notifier just created failed with errno \(code), which only a bug can cause.")
+        do {
+            try socket.send(Array(message.utf8), to: destination)
+        } catch {
+            switch error {
+            case .badDescriptor, .fault, .notSocket:
+                preconditionFailure("sendto on a socket the notifier just created failed with errno \(error.rawValue), which only a bug can cause.")
             default:
-                throw SystemdNotifyError(code: .sendFailed, address: raw, errno: code)
+                throw SystemdNotifyError(code: .sendFailed, address: raw, errno: error.rawValue)
             }
         }
     }

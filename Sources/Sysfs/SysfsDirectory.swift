@@ -1,4 +1,5 @@
 import Glibc
+import Posix
 
 /// An open directory that plays `/sys`, with the syscalls both
 /// ``DirectorySysfsTree`` and ``DirectorySysfsWriter`` use. Every path is
@@ -158,18 +159,11 @@ final class SysfsDirectory: Sendable {
         let fd = openRelative(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
         guard fd >= 0 else { throw failure(.write(value: value), path) }
         defer { close(fd) }
-        let bytes = Array(value.utf8)
-        var offset = 0
-        repeat {
-            let written = bytes.withUnsafeBytes { raw in
-                Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-            }
-            if written < 0 {
-                if Glibc.errno == EINTR { continue }
-                throw failure(.write(value: value), path)
-            }
-            offset += written
-        } while offset < bytes.count
+        do {
+            try Posix.writeAll(fd, Array(value.utf8))
+        } catch {
+            throw SysfsError(operation: .write(value: value), path: displayPath(of: path), errno: error.rawValue)
+        }
     }
 
     private func failure(_ operation: SysfsError.Operation, _ path: String) -> SysfsError {
@@ -179,16 +173,11 @@ final class SysfsDirectory: Sendable {
     /// `openat` relative to the root, retrying `EINTR`; -1 with errno set on failure.
     private func openRelative(_ path: String, _ flags: Int32) -> Int32 {
         let relative = path.isEmpty ? "." : path
-        while true {
-            let fd = relative.withCString { openat(descriptor, $0, flags) }
-            if fd >= 0 || Glibc.errno != EINTR { return fd }
-        }
+        return (try? Posix.retrying { relative.withCString { openat(descriptor, $0, flags) } }) ?? -1
     }
 
+    /// `read(2)` retrying `EINTR`; -1 with errno set on failure.
     private static func readRetrying(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-        while true {
-            let result = Glibc.read(fd, buffer, count)
-            if result >= 0 || Glibc.errno != EINTR { return result }
-        }
+        (try? Posix.read(fd, into: UnsafeMutableRawBufferPointer(start: buffer, count: count))) ?? -1
     }
 }

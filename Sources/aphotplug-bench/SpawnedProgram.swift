@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Posix
 
 /// A program started with `posix_spawn(3)` (cheaper and more predictable to time than
 /// `Foundation.Process`), with its standard output and error going to files.
@@ -41,7 +42,7 @@ final class SpawnedProgram {
     func wait() -> Int32 {
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = try? Posix.retrying { waitpid(pid, &status, 0) }
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         exitStatus = code
         return code

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import LibvirtHook
+import Posix
 import Trace
 
 /// `aphotplug hook`: entry points that other programs' hook mechanisms call.
@@ -87,18 +88,14 @@ private enum StandardInput {
     static let limit = 64 << 20
 
     static func readAll() throws(StandardInputError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
-            if count == 0 { return bytes }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .readFailed(errno: errno)
-            }
-            bytes.append(contentsOf: chunk[..<count])
-            if bytes.count > limit { throw .tooLarge(limit: limit) }
+        let bytes: [UInt8]?
+        do {
+            bytes = try Posix.readAll(STDIN_FILENO, limit: limit)
+        } catch {
+            throw .readFailed(errno: error.rawValue)
         }
+        guard let bytes else { throw .tooLarge(limit: limit) }
+        return bytes
     }
 }
 
@@ -118,15 +115,7 @@ private enum StandardInputError: Error, CustomStringConvertible {
 /// Unbuffered writes to standard error.
 private enum StandardError {
     static func write(_ text: String) {
-        var text = text
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0, errno == EINTR { continue }
-                guard written > 0 else { return }
-                offset += written
-            }
-        }
+        // Standard error gone: nowhere left to say it.
+        try? Posix.writeAll(STDERR_FILENO, text)
     }
 }

@@ -2,6 +2,7 @@ import APModel
 import Agent
 import ArgumentParser
 import Glibc
+import Posix
 import Udev
 
 /// `aphotplug monitor`: a hidden diagnostic that proves the libudev chain end to end.
@@ -102,17 +103,8 @@ struct MonitorCommand: AsyncParsableCommand {
 /// access to the C `stdout` global, which Swift 6 rejects.
 private enum LineOutput {
     static func write(_ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.append(UInt8(ascii: "\n"))
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return  // stdout is gone (EPIPE); nothing left to report to.
-            }
-            offset += written
-        }
+        // stdout gone (EPIPE): nothing left to report to.
+        try? Posix.writeAll(STDOUT_FILENO, line + "\n")
     }
 }
 

@@ -1,4 +1,5 @@
 import Glibc
+import Posix
 
 /// Writing a file the user named on the command line (`simulate --output`,
 /// `--jsonl`) into what is there, as the shell's `>` would.
@@ -47,18 +48,11 @@ enum OutputFile {
     }
 
     private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Int32? {
-        bytes.withUnsafeBytes { buffer -> Int32? in
-            guard let base = buffer.baseAddress else { return nil }
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
+        do {
+            try Posix.writeAll(descriptor, bytes)
             return nil
+        } catch {
+            return error.rawValue
         }
     }
 }

@@ -1,6 +1,7 @@
 import Agent
 import Glibc
 import HotplugEngine
+import Posix
 import Sysfs
 import Trace
 
@@ -46,17 +47,13 @@ struct TraceInput {
         while true {
             // What is decided is out before the next read may wait.
             try output.flush()
-            let count = buffer.withUnsafeMutableBytes { bytes -> Int in
-                while true {
-                    let count = read(descriptor, bytes.baseAddress, bytes.count)
-                    if count < 0 && errno == EINTR { continue }
-                    return count
-                }
-            }
-            if count < 0 {
-                let reason = String(cString: strerror(errno))
+            let read = buffer.withUnsafeMutableBytes { bytes in Result { () throws(Errno) in try Posix.read(descriptor, into: bytes) } }
+            let count: Int
+            switch read {
+            case .success(let read): count = read
+            case .failure(let error):
                 try output.flush()
-                throw CommandExit.failure(.noInput, "\(path): cannot read the trace: \(reason)")
+                throw CommandExit.failure(.noInput, "\(path): cannot read the trace: \(error)")
             }
             if count == 0 { break }
             buffer.withUnsafeBytes { stream.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
@@ -96,10 +93,6 @@ struct TraceInput {
     /// Whether `descriptor` has data (or end of file) within `milliseconds`.
     private static func readable(_ descriptor: Int32, within milliseconds: Int32) -> Bool {
         var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        while true {
-            let ready = poll(&entry, 1, milliseconds)
-            if ready < 0 && errno == EINTR { continue }
-            return ready != 0
-        }
+        return (try? Posix.retrying { poll(&entry, 1, milliseconds) }) != 0
     }
 }

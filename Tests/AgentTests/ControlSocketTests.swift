@@ -2,6 +2,7 @@ import APTestSupport
 import Agent
 import Foundation
 import Glibc
+import Posix
 import Testing
 
 /// The control socket as a second daemon, a large event and a foreign user meet it.
@@ -25,18 +26,10 @@ import Testing
 
     /// Sends `bytes` as one datagram to `path` with a socket of our own (no size check).
     static func sendRaw(_ bytes: [UInt8], to path: String) -> Int {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        defer { close(descriptor) }
-        var size: Int32 = 1 << 20
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bytes.withUnsafeBytes { sendto(descriptor, $0.baseAddress, $0.count, 0, pointer, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-        }
+        guard let socket = try? UnixDatagramSocket() else { return -1 }
+        defer { socket.close() }
+        try? socket.setSendBufferSize(1 << 20)
+        return (try? socket.send(bytes, to: .path(path))) == nil ? -1 : bytes.count
     }
 
     @Test("a second daemon on the same directory is refused; the first one still hears")
@@ -60,15 +53,9 @@ import Testing
         let directory = try TemporaryDirectoryPath()
         let path = ControlSocket.path(in: directory.path)
         // A socket bound and closed without unlinking, as a killed daemon leaves it.
-        let stale = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        #expect(bound == 0)
-        close(stale)
+        let stale = try UnixDatagramSocket()
+        try stale.bind(to: .path(path))
+        stale.close()
         let replacing = try await ControlSocket(stateDirectory: directory.path)
         try ControlClient.send("after", stateDirectory: directory.path)
         #expect(await Self.next(replacing) == .message("after"))
