@@ -4,7 +4,9 @@ import Testing
 
 /// `aphotplug status` on state files written by hand: the table it prints, and
 /// the "not a state file" error (exit 65) for anything the daemon would not write.
-@Suite struct StatusCommandTests {
+/// Serialized: each case runs the binary and blocks a thread of the shared pool until it exits; 24 at once
+/// starve the end-to-end tests that wait on timers (the enforce lock test gave up on the lock).
+@Suite(.serialized) struct StatusCommandTests {
     static let first = "0b5e1c3a-1111-4c4c-8888-000000000001"
     static let second = "0b5e1c3a-2222-4c4c-8888-000000000002"
 
