@@ -1,7 +1,7 @@
 /// Lowercase, zero-padded hexadecimal text as the kernel prints AP identifiers
 /// (`%02x` for adapters, `%04x` for domains) and small parsing helpers that
 /// follow the C library's rules.
-enum HexText {
+public enum HexText {
     static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends `value` as exactly `width` lowercase hex digits to `bytes`.
@@ -23,6 +23,14 @@ enum HexText {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(byte - UInt8(ascii: "A") + 10)
         default: return nil
         }
+    }
+
+    /// Parses exactly `width` lowercase hex digits, as the kernel (and aphotplug's
+    /// own files) print identifiers; nil for anything else.
+    public static func parsePrinted(_ text: some StringProtocol, width: Int) -> Int? {
+        guard text.utf8.count == width, !text.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) })
+        else { return nil }
+        return parse(text.utf8, maxDigits: width)
     }
 
     /// Parses all of `bytes` as hex digits (no prefix); nil if empty, too long

@@ -108,16 +108,7 @@ private enum StateFileDecoder {
 
     /// `text` as `digits` lowercase hex digits with a value of at most 0xff.
     private static func identifier(_ text: String, digits: Int) -> Int? {
-        guard text.utf8.count == digits else { return nil }
-        var value = 0
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = value << 4 | Int(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = value << 4 | Int(byte - UInt8(ascii: "a") + 10)
-            default: return nil
-            }
-        }
-        return value <= 0xff ? value : nil
+        HexText.parsePrinted(text, width: digits).flatMap { $0 <= 0xff ? $0 : nil }
     }
 
     /// A value in plain words, strings cut to 40 characters: the file may hold anything.

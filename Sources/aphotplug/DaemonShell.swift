@@ -77,7 +77,7 @@ final class DaemonShell {
         switch action {
         case .feed(let uevent):
             let decisions = core.uevent(uevent)
-            if decisions != nil { lastUeventAt = DaemonMetrics.now }
+            if decisions != nil && metrics != nil { lastUeventAt = DaemonMetrics.now }
             perform(machine.fed(uevent, decisions: decisions, now: .now))
         case .guest(let record):
             perform(machine.decided(core.guest(record)))

@@ -78,7 +78,6 @@ struct DemoCommand: ParsableCommand {
     }
 }
 
-/// Buffers standard output (the demo prints a few hundred lines at once).
 /// One line of the demo's timeline.
 enum TimelineEntry {
     case narration(Int, String)
