@@ -59,8 +59,7 @@ public enum StateFile {
     /// state file (``decode(_:)``): none): a restarted daemon takes them back,
     /// `what-if` names guests with them.
     public static func guestNames(in stateDirectory: String) -> [MdevUUID: String] {
-        guard let data = FileManager.default.contents(atPath: path(in: stateDirectory)),
-              let content = try? decode(Array(data)) else { return [:] }
+        guard case .success(let bytes) = readBytes(in: stateDirectory), let content = try? decode(bytes) else { return [:] }
         var names: [MdevUUID: String] = [:]
         for mdev in content.state.mdevs {
             if let name = mdev.guest { names[mdev.uuid] = name }

@@ -23,8 +23,13 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let path = StateFile.path(in: stateDir)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let data: [UInt8]
+        switch StateFile.readBytes(in: stateDir) {
+        case .success(let bytes): data = bytes
+        case .failure(.missing):
             throw CommandExit.failure(.noInput, "\(path): no state file; is aphotplug daemon running with --state-dir \(stateDir)?")
+        case .failure(let problem):
+            throw CommandExit.failure(.noInput, "\(path): \(problem)")
         }
         if json {
             try ResultOutput.writeNow(String(decoding: data, as: UTF8.self))
@@ -32,7 +37,7 @@ struct StatusCommand: ParsableCommand {
         }
         let content: StateFile.Content
         do throws(StateFileError) {
-            content = try StateFile.decode(Array(data))
+            content = try StateFile.decode(data)
         } catch {
             throw CommandExit.failure(.dataError, "\(path): not a state file: \(TerminalText.escaped(error.description))")
         }

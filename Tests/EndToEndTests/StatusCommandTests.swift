@@ -106,4 +106,29 @@ import Testing
         #expect(result.status == 0)
         #expect(result.stdout == content)
     }
+
+    @Test("a planted link, a FIFO or a huge file at state.json is refused with exit 66, never followed, waited on or quoted")
+    func plantedFiles() throws {
+        let directory = try TemporaryDirectory()
+        let secret = directory.path + "/secret"
+        try "root:$6$hash:20228:0:99999:7:::\n".write(toFile: secret, atomically: false, encoding: .utf8)
+        let state = directory.path + "/state.json"
+        #expect(symlink(secret, state) == 0)
+        for json in [false, true] {
+            let linked = try CommandLineRunner.run(["status"] + (json ? ["--json"] : []) + ["--state-dir", directory.path])
+            #expect(linked.status == 66, "\(linked.stderr)")
+            #expect(linked.stderr.contains("state.json: a symbolic link, not a state file"), "\(linked.stderr)")
+            #expect(!linked.stderr.contains("root:") && !linked.stdout.contains("root:"))
+        }
+        unlink(state)
+        #expect(mkfifo(state, 0o600) == 0)
+        let fifo = try CommandLineRunner.run(["status", "--state-dir", directory.path])
+        #expect(fifo.status == 66)
+        #expect(fifo.stderr.contains("state.json: a FIFO, not a state file"), "\(fifo.stderr)")
+        unlink(state)
+        try String(repeating: " ", count: (16 << 20) + 1).write(toFile: state, atomically: false, encoding: .utf8)
+        let huge = try CommandLineRunner.run(["status", "--state-dir", directory.path])
+        #expect(huge.status == 66)
+        #expect(huge.stderr.contains("larger than 16777216 bytes"), "\(huge.stderr)")
+    }
 }
