@@ -22,7 +22,7 @@ public enum ControlMessage: Equatable, Sendable {
         switch entries[0].record {
         case .guest(let record): self = .guest(record)
         case .uevent(let uevent): self = .uevent(uevent)
-        case .snapshot, .observe, .definition, .settled: return nil
+        case .snapshot, .observe, .definition, .apMaskRules, .settled: return nil
         }
     }
 

@@ -38,8 +38,8 @@ public struct DaemonCore {
     private var handledSeqnums = SeqnumWindow()
     /// The kernel's uevent counter read just before the last scan, when the tree has one.
     private var scannedThrough: UInt64?
-    /// The definition files as last fed, by UUID (enforce and dry-run modes).
-    private var lastDefinitions: [MdevUUID: String] = [:]
+    /// The definition files as last fed (enforce and dry-run modes).
+    private var lastDefinitions = DefinitionFiles()
     /// Counts from the last snapshot, for sd_notify's STATUS.
     public private(set) var queueCount = 0
     public private(set) var mdevCount = 0
@@ -59,12 +59,12 @@ public struct DaemonCore {
         public var position: UInt64
         /// The read-back values last fed, by logical path.
         public var lastRead: [String: String]
-        /// The definition files last fed, by UUID.
-        public var lastDefinitions: [MdevUUID: String]
+        /// The definition files last fed.
+        public var lastDefinitions: DefinitionFiles
         public var handledSeqnums: SeqnumWindow
 
         public init(
-            engine: Engine, position: UInt64, lastRead: [String: String], lastDefinitions: [MdevUUID: String],
+            engine: Engine, position: UInt64, lastRead: [String: String], lastDefinitions: DefinitionFiles,
             handledSeqnums: SeqnumWindow
         ) {
             self.engine = engine
@@ -152,42 +152,45 @@ public struct DaemonCore {
 
     /// Feeds a guest notification (`aphotplug guest`, the libvirt hook).
     public mutating func guest(_ record: GuestRecord) -> [Decision] {
-        recorder?.record(.guest(record))
-        position += 1
-        switch record.action {
-        case .attach:
-            return engine.handle(.guestAttached(record.mdev, name: record.name ?? "unnamed", position: position))
-        case .detach:
-            return engine.handle(.guestDetached(record.mdev, name: record.name, position: position))
-        }
+        feed(.guest(record))
     }
 
-    /// Feeds the mdevctl definitions that appeared, changed or went away since
-    /// the last call (the first call feeds them all). mdevctl sends no change
-    /// notifications (ecosystem.md §1), so the daemon calls this at startup and
-    /// on every poll.
-    public mutating func definitions(_ contents: [MdevUUID: String]) -> [Decision] {
+    /// Feeds chzdev's rule when it changed since the last call, then the mdevctl
+    /// definitions that appeared, changed or went away (the first call feeds
+    /// them all). Neither tool sends change notifications (ecosystem.md §1),
+    /// so the daemon calls this at startup and on every poll.
+    public mutating func definitions(_ files: DefinitionFiles) -> [Decision] {
         var decisions: [Decision] = []
-        for uuid in Set(contents.keys).union(lastDefinitions.keys).sorted() where contents[uuid] != lastDefinitions[uuid] {
-            let config = contents[uuid]
-            recorder?.record(.definition(mdev: uuid, config: config))
-            position += 1
-            decisions += engine.handle(.definitionChanged(uuid, DefinitionReading(mdevctlConfig: config, of: uuid), position: position))
+        if files.apMaskRules != lastDefinitions.apMaskRules { decisions += feed(.apMaskRules(files.apMaskRules)) }
+        let known = lastDefinitions.definitions
+        for uuid in Set(files.definitions.keys).union(known.keys).sorted() where files.definitions[uuid] != known[uuid] {
+            decisions += feed(.definition(mdev: uuid, config: files.definitions[uuid]))
         }
-        lastDefinitions = contents
+        lastDefinitions = files
         return decisions
     }
 
-    /// The definition files as last fed, by UUID (``MdevctlDirectory/read(known:)``
+    /// Records and feeds one record that is no snapshot.
+    private mutating func feed(_ record: TraceRecord) -> [Decision] {
+        recorder?.record(record)
+        position += 1
+        do {
+            return engine.handle(try EngineEvent(record, position: position))
+        } catch {
+            preconditionFailure("only a snapshot record can fail to convert, not \(record): \(error)")
+        }
+    }
+
+    /// The definition files as last fed (``DefinitionSources/read(known:)``
     /// does not re-read an unusable file that was fed already).
-    public var fedDefinitions: [MdevUUID: String] { lastDefinitions }
+    public var fedDefinitions: DefinitionFiles { lastDefinitions }
 
     /// Forgets that `uuid`'s definition was fed, so that the next ``definitions(_:)``
     /// feeds it again and the engine plans its assignment anew: for an `assign`
     /// that could not be written (the s390 AP configuration lock stayed busy) when
     /// no later read-back will ask for it again (`aphotplug handle` exits).
     public mutating func forgetDefinition(of uuid: MdevUUID) {
-        lastDefinitions[uuid] = nil
+        lastDefinitions.definitions[uuid] = nil
     }
 
     /// Reads back every mdev's `matrix`, `guest_matrix` and `control_domains`, the

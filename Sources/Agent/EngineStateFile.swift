@@ -2,6 +2,7 @@ import APModel
 internal import Glibc
 import Posix
 import HotplugEngine
+import Trace
 
 /// `<state-dir>/engine.state`: the ``DaemonCore/Checkpoint`` that `aphotplug
 /// handle` carries from one uevent to the next, so that each run restores the
@@ -10,14 +11,14 @@ import HotplugEngine
 /// Written atomically (a temporary file in the same directory, `fsync(2)`,
 /// `rename(2)`), mode 0600. Layout: the magic `APHS`, the format version
 /// (varint), the boot ID it was saved in, the position, the handled SEQNUMs, the last read-backs, the
-/// last definition files, then the engine (``Engine/encode(to:)``, with its own magic and version),
+/// last definition files and chzdev's rule, then the engine (``Engine/encode(to:)``, with its own magic and version),
 /// and last the integrity line `\ncrc32 xxxxxxxx\n`: the CRC-32 of every byte before it, in hex
 /// (``seal(_:)``). A file whose line is missing or does not match, that is no regular file, or
 /// that belongs to another user is reported and not trusted: the caller scans sysfs instead.
 public enum EngineStateFile {
     public static let name = "engine.state"
     /// The version ``encode(_:)`` writes and ``decode(_:)`` reads.
-    public static let version: UInt64 = 1
+    public static let version: UInt64 = 2
     static let magic = Array("APHS".utf8)
     /// The integrity line's text before the hex digits.
     static let checksumPrefix = Array("\ncrc32 ".utf8)
@@ -41,14 +42,25 @@ public enum EngineStateFile {
         encoder.varint(UInt64(checkpoint.handledSeqnums.seqnums.count))
         for seqnum in checkpoint.handledSeqnums.seqnums { encoder.varint(seqnum) }
         encoder.varint(UInt64(checkpoint.lastRead.count))
-        for path in checkpoint.lastRead.keys.sorted() {
+        for (path, value) in checkpoint.lastRead.sorted(by: { $0.key < $1.key }) {
             encoder.string(path)
-            encoder.string(checkpoint.lastRead[path]!)
+            encoder.string(value)
         }
-        encoder.varint(UInt64(checkpoint.lastDefinitions.count))
-        for uuid in checkpoint.lastDefinitions.keys.sorted() {
+        let definitions = checkpoint.lastDefinitions.definitions
+        encoder.varint(UInt64(definitions.count))
+        for (uuid, content) in definitions.sorted(by: { $0.key < $1.key }) {
             encoder.uuid(uuid)
-            encoder.string(checkpoint.lastDefinitions[uuid]!)
+            encoder.string(content)
+        }
+        switch checkpoint.lastDefinitions.apMaskRules {
+        case .absent:
+            encoder.byte(0)
+        case .text(let text):
+            encoder.byte(1)
+            encoder.string(text)
+        case .unreadable(let reason):
+            encoder.byte(2)
+            encoder.string(reason)
         }
         checkpoint.engine.encode(to: &encoder)
         return encoder.bytes
@@ -78,10 +90,18 @@ public enum EngineStateFile {
             let uuid = try decoder.uuid("last_definitions[\(index)].uuid")
             lastDefinitions[uuid] = try decoder.string("last_definitions[\(index)].content")
         }
+        let apMaskRules: ConfigFileContent
+        switch try decoder.byte("last_ap_mask_rules") {
+        case 0: apMaskRules = .absent
+        case 1: apMaskRules = .text(try decoder.string("last_ap_mask_rules.text"))
+        case 2: apMaskRules = .unreadable(reason: try decoder.string("last_ap_mask_rules.reason"))
+        case let other: throw decoder.error(.invalidValue("kind \(other)"), "last_ap_mask_rules")
+        }
         let engine = try Engine(decoding: &decoder)
         try decoder.expectEnd("end")
         let checkpoint = DaemonCore.Checkpoint(
-            engine: engine, position: position, lastRead: lastRead, lastDefinitions: lastDefinitions,
+            engine: engine, position: position, lastRead: lastRead,
+            lastDefinitions: DefinitionFiles(definitions: lastDefinitions, apMaskRules: apMaskRules),
             handledSeqnums: SeqnumWindow(seqnums: seqnums))
         return (checkpoint, bootID)
     }

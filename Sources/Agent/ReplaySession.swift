@@ -46,26 +46,7 @@ public struct ReplaySession {
     /// - Throws: ``SnapshotError`` when a snapshot record lacks a required attribute.
     public mutating func replay(_ record: TraceRecord) throws(SnapshotError) -> [Decision] {
         position += 1
-        switch record {
-        case .snapshot(let image):
-            let snapshot = try SnapshotReader(tree: MemorySysfsTree(image)).read()
-            return engine.handle(.snapshot(snapshot, guests: [:], position: position))
-        case .uevent(let uevent):
-            return engine.handle(.uevent(uevent, position: position))
-        case .guest(let guest):
-            switch guest.action {
-            case .attach:
-                return engine.handle(.guestAttached(guest.mdev, name: guest.name ?? "unnamed", position: position))
-            case .detach:
-                return engine.handle(.guestDetached(guest.mdev, name: guest.name, position: position))
-            }
-        case .observe(let path, let value):
-            return engine.handle(.observed(path: path, value: value, position: position))
-        case .definition(let mdev, let config):
-            return engine.handle(.definitionChanged(mdev, DefinitionReading(mdevctlConfig: config, of: mdev), position: position))
-        case .settled:
-            return engine.handle(.settled(position: position))
-        }
+        return engine.handle(try EngineEvent(record, position: position))
     }
 
     /// Ends the AP bus scan whose events are still held, if any: at the end of

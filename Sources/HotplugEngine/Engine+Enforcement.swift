@@ -13,7 +13,6 @@ extension Engine {
     /// A definition appeared, changed or went away: re-plan that mdev.
     mutating func definitionChanged(_ uuid: MdevUUID, _ reading: DefinitionReading, seq: UInt64) -> [Decision] {
         var decisions: [Decision] = []
-        let refusedBefore = definitionRefusals()
         switch reading {
         case .defined(let definition):
             definitions[uuid] = definition
@@ -27,20 +26,15 @@ extension Engine {
             mdevs[known: uuid].requestedAssignment = nil
             mdevs[known: uuid].reportedRefusals = AssignmentPlan()
         }
-        decisions += newDefinitionRefusals(since: refusedBefore, seq: seq)
         // Another definition that overlapped this one may be enforceable now.
-        for other in mdevOrder where other != uuid && refusedBefore[other] != nil && definitionRefusal(other) == nil {
-            mdevs[known: other].requestedAssignment = nil
-            mdevs[known: other].reportedRefusals = AssignmentPlan()
-            decisions += enforce(other, seq: seq)
-        }
+        decisions += reviewDefinitionRefusals(seq: seq, deferring: uuid)
         return decisions + enforce(uuid, seq: seq)
     }
 
     /// Re-plans every mdev with an auto definition after a change of what is assignable.
     mutating func enforceDefinitions(seq: UInt64) -> [Decision] {
         var decisions: [Decision] = []
-        for uuid in mdevOrder where definitions[uuid]?.autostart == true && definitionRefusal(uuid) == nil {
+        for uuid in mdevOrder where definitions[uuid]?.autostart == true && refusedDefinitions[uuid] == nil {
             decisions += enforce(uuid, seq: seq)
         }
         return decisions
@@ -48,13 +42,13 @@ extension Engine {
 
     /// Plans `uuid`'s next assignment and reports what changed since the last
     /// plan: new refusals as `conflict`, new additions as `assign`.
-    private mutating func enforce(_ uuid: MdevUUID, seq: UInt64) -> [Decision] {
+    mutating func enforce(_ uuid: MdevUUID, seq: UInt64) -> [Decision] {
         // A definition without a device is mdevctl's to start; nothing to assign to yet.
         // A manual definition is applied by mdevctl when it starts the mdev, not to
         // a live one (ap-check skips the checks of manual definitions, `ap_check_changes`).
-        // One that ap-check would refuse is not enforced (``definitionRefusal(_:)``).
+        // One that ap-check would refuse is not enforced (``reviewDefinitionRefusals(seq:deferring:)``).
         guard let definition = definitions[uuid], definition.autostart, var record = mdevs[uuid],
-              definitionRefusal(uuid) == nil else { return [] }
+              refusedDefinitions[uuid] == nil else { return [] }
         let plan = assignmentPlan(of: record, desired: definition.matrix)
         var decisions: [Decision] = []
         let refusals = plan.refusals

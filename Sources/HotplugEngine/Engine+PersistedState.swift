@@ -5,18 +5,18 @@ import APModel
 /// the engine from one event to the next. An engine restored from
 /// ``encode(to:)`` decides exactly as the one that was encoded.
 ///
-/// Layout (version 2), in this order: the magic `APHE`, the version (varint);
+/// Layout (version 3), in this order: the magic `APHE`, the version (varint);
 /// the host (driver names, the 65,536 queue slots run-length encoded, cards,
 /// QCI configuration, apmask, aqmask, maximum ids); the mdevs in UUID order
 /// (assignment, shadow and its staleness, guest, observed `guest_matrix`,
 /// blocker, enforcement bookkeeping); the matrix device and its features;
 /// the last COMPLETECOUNT; whether a snapshot was applied; the definitions in
-/// UUID order; the pending assignability change; the ids whose place in the
+/// UUID order; chzdev's persistent masks (``APMaskRulesReading``); the pending assignability change; the ids whose place in the
 /// configuration is inferred; the open scan (``OpenScan``). Derived tables
-/// (per-adapter masks, a scan's added devices) are rebuilt on decoding, not stored.
+/// (per-adapter masks, a scan's added devices, the refused definitions) are rebuilt on decoding, not stored.
 extension Engine {
     /// The version ``encode(to:)`` writes and ``init(decoding:)`` reads.
-    public static let persistedStateVersion: UInt64 = 2
+    public static let persistedStateVersion: UInt64 = 3
     static let persistedStateMagic = Array("APHE".utf8)
 
     /// Appends the engine's state to `encoder`.
@@ -37,6 +37,15 @@ extension Engine {
             encoder.uuid(uuid)
             encoder.matrix(definition.matrix)
             encoder.bool(definition.autostart)
+        }
+        switch apMaskRules {
+        case .read(let masks):
+            encoder.byte(0)
+            encoder.optional(masks.apmask) { $0.mask($1) }
+            encoder.optional(masks.aqmask) { $0.mask($1) }
+        case .unusable(let reason):
+            encoder.byte(1)
+            encoder.string(reason)
         }
         encoder.optional(assignabilityChangedAt) { $0.varint($1) }
         encoder.matrix(inferredConfiguration)
@@ -78,6 +87,20 @@ extension Engine {
             let matrix = try decoder.matrix(field + ".matrix")
             definitions[uuid] = MdevDefinition(matrix: matrix, autostart: try decoder.bool(field + ".autostart"))
         }
+        switch try decoder.byte("engine.ap_mask_rules") {
+        case 0:
+            let apmask = try decoder.optional("engine.ap_mask_rules.apmask") { decoder throws(PersistedStateError) in
+                try decoder.mask("engine.ap_mask_rules.apmask")
+            }
+            let aqmask = try decoder.optional("engine.ap_mask_rules.aqmask") { decoder throws(PersistedStateError) in
+                try decoder.mask("engine.ap_mask_rules.aqmask")
+            }
+            apMaskRules = .read(PersistentAPMasks(apmask: apmask, aqmask: aqmask))
+        case 1:
+            apMaskRules = .unusable(reason: try decoder.string("engine.ap_mask_rules.reason"))
+        case let other:
+            throw decoder.error(.invalidValue("kind \(other)"), "engine.ap_mask_rules")
+        }
         assignabilityChangedAt = try decoder.optional("engine.assignability_changed_at") { decoder throws(PersistedStateError) in
             try decoder.varint("engine.assignability_changed_at")
         }
@@ -85,6 +108,7 @@ extension Engine {
         scan = try decoder.optional("engine.scan") { decoder throws(PersistedStateError) in
             try OpenScan(decoding: &decoder)
         }
+        refusedDefinitions = definitionRefusals()
     }
 }
 

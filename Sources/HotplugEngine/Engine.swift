@@ -28,6 +28,11 @@ public struct Engine: Sendable {
     /// The persistent definitions (mdevctl), by UUID; empty unless the shell
     /// enforces (`--mode enforce|dry-run`).
     var definitions: [MdevUUID: MdevDefinition] = [:]
+    /// chzdev's persistent AP bus masks, as last read (none until then).
+    var apMaskRules = APMaskRulesReading.read(PersistentAPMasks())
+    /// The definitions ap-check would refuse, as last reported
+    /// (``reviewDefinitionRefusals(seq:)``); derived, rebuilt on decoding.
+    var refusedDefinitions: [MdevUUID: DefinitionRefusal] = [:]
     /// Set (to the event's seq) by every change that can make a desired APQN
     /// assignable or not: apmask/aqmask, an assignment, an mdev added or removed.
     var assignabilityChangedAt: UInt64?
@@ -49,7 +54,7 @@ public struct Engine: Sendable {
         var decisions = dispatch(event)
         if let seq = assignabilityChangedAt {
             assignabilityChangedAt = nil
-            if !definitions.isEmpty { decisions += enforceDefinitions(seq: seq) }
+            if !definitions.isEmpty { decisions += reviewDefinitionRefusals(seq: seq) + enforceDefinitions(seq: seq) }
         }
         return decisions
     }
@@ -68,6 +73,8 @@ public struct Engine: Sendable {
             return observed(path: path, value: value, seq: position)
         case .definitionChanged(let uuid, let reading, let position):
             return endScan() + definitionChanged(uuid, reading, seq: position)
+        case .apMaskRulesChanged(let reading, let position):
+            return endScan() + apMaskRulesChanged(reading, seq: position)
         case .settled:
             return endScan()
         }

@@ -22,6 +22,11 @@ public enum EngineEvent: Hashable, Sendable {
     /// whenever the file appeared, changed or went away. Definitions are the
     /// desired matrices that `assign` decisions work towards.
     case definitionChanged(MdevUUID, DefinitionReading, position: UInt64)
+    /// chzdev's persistent AP bus masks (`/etc/udev/rules.d/41-ap.rules`) were
+    /// read: at startup, and whenever the file appeared, changed or went away.
+    /// ap-check refuses auto definitions with APQNs those masks keep for the
+    /// host (`check_cfg_mask_conflicts`), and so does enforcement.
+    case apMaskRulesChanged(APMaskRulesReading, position: UInt64)
     /// A burst of events has settled (the shell has read the host
     /// configuration masks back after it), or the input ended: an AP bus scan
     /// whose events the engine holds is over. Replay sends it at the end of

@@ -63,6 +63,7 @@ private struct RecordDecoder {
     private static let guestMembers = ["type", "action", "mdev", "name"]
     private static let observeMembers = ["type", "path", "value"]
     private static let definitionMembers = ["type", "mdev", "config"]
+    private static let apMaskRulesMembers = ["type", "rules", "unreadable"]
     private static let settledMembers = ["type"]
 
     func record(from value: JSONValue) throws(TraceError) -> TraceRecord {
@@ -142,12 +143,26 @@ private struct RecordDecoder {
             case let other?:
                 throw failure(expected: "\"config\" to be the file's text or null", found: describe(other))
             }
+        case "ap-mask-rules":
+            try check(fields, allowed: Self.apMaskRulesMembers, type: type)
+            switch (fields["rules"], fields["unreadable"]) {
+            case (.string(let text)?, nil):
+                return .apMaskRules(.text(text))
+            case (.null?, nil), (nil, nil):
+                return .apMaskRules(.absent)
+            case (nil, .string(let reason)?):
+                return .apMaskRules(.unreadable(reason: reason))
+            case (let rules, let unreadable):
+                throw failure(
+                    expected: "\"rules\" to be the file's text or null, or \"unreadable\" to be why it could not be read",
+                    found: rules != nil && unreadable != nil ? "both" : describe(rules ?? unreadable ?? .null))
+            }
         case "settled":
             try check(fields, allowed: Self.settledMembers, type: type)
             return .settled
         default:
             throw failure(
-                expected: "\"type\" to be snapshot, uevent, guest, observe, definition or settled", found: "'\(type)'")
+                expected: "\"type\" to be snapshot, uevent, guest, observe, definition, ap-mask-rules or settled", found: "'\(type)'")
         }
     }
 

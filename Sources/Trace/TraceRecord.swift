@@ -31,6 +31,9 @@ public enum TraceRecord: Equatable, Sendable {
     ///   - mdev: the UUID the file is named after.
     ///   - config: the file's raw content, or nil when the file was removed.
     case definition(mdev: MdevUUID, config: String?)
+    /// chzdev's persistent AP bus mask rule (`/etc/udev/rules.d/41-ap.rules`) as
+    /// the recorder read it: at startup when it exists, and whenever it changed.
+    case apMaskRules(ConfigFileContent)
     /// The recorder's burst of events had settled and the host configuration
     /// masks were read back: an AP bus scan whose events the engine held is
     /// over (``HotplugEngine``'s `EngineEvent.settled`). Replay feeds it where

@@ -14,7 +14,7 @@ final class DaemonShell {
     private var core: DaemonCore
     private let reporter: DecisionSink
     private let notifier: SystemdNotifier
-    private let definitions: MdevctlDirectory?
+    private let definitions: DefinitionSources?
     private let realizer: MatrixRealizer?
     private let assignments: AsyncStream<Decision>.Continuation
     private let metrics: DaemonMetrics?
@@ -27,7 +27,7 @@ final class DaemonShell {
     private var lastUeventAt: Double?
 
     init(
-        machine: Machine, core: DaemonCore, reporter: DecisionSink, notifier: SystemdNotifier, definitions: MdevctlDirectory?,
+        machine: Machine, core: DaemonCore, reporter: DecisionSink, notifier: SystemdNotifier, definitions: DefinitionSources?,
         realizer: MatrixRealizer?, assignments: AsyncStream<Decision>.Continuation, metricsFile: String?,
         stateDirectory: String, sysfsRoot: String, coldplugStart: ContinuousClock.Instant
     ) {

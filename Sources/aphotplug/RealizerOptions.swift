@@ -1,6 +1,7 @@
 import Agent
 import ArgumentParser
 import Sysfs
+import Trace
 
 /// What aphotplug does beyond reporting: the mode and where the desired matrices
 /// and s390-tools' lock live. `aphotplug daemon`, `record` and `handle` share them.
@@ -31,11 +32,20 @@ struct RealizerOptions: ParsableArguments {
         valueName: "dir"))
     var mdevctlDir = MdevctlDirectory.defaultPath
 
+    @Option(help: ArgumentHelp(
+        "chzdev's persistent AP bus mask rule; auto definitions with APQNs it keeps for the host are not enforced, "
+            + "as ap-check refuses them (enforce and dry-run).",
+        valueName: "file"))
+    var apMaskRules = APMaskRulesReader.defaultPath
+
     @Option(help: ArgumentHelp("s390-tools' AP configuration lock file.", visibility: .hidden))
     var lockFile = S390APConfigLock.defaultPath
 
     /// The definitions to feed, nil in observe mode.
-    var definitions: MdevctlDirectory? { mode.realizerMode == nil ? nil : MdevctlDirectory(path: mdevctlDir) }
+    var definitions: DefinitionSources? {
+        guard mode.realizerMode != nil else { return nil }
+        return DefinitionSources(mdevctl: MdevctlDirectory(path: mdevctlDir), apMaskRules: APMaskRulesFile(path: apMaskRules))
+    }
 
     /// The realizer the mode needs (nil for observe), reading `tree` and writing
     /// under `sysfsRoot`, trying s390apconfig.lock `lockRetries` times.

@@ -38,6 +38,10 @@ struct ReplayCommand: ParsableCommand {
         "mdevctl's configuration directory whose matrix/<uuid> definitions apply from the start.", valueName: "dir"))
     var mdevctlDir: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "chzdev's persistent AP bus mask rule (41-ap.rules) that applies from the start.", valueName: "file"))
+    var apMaskRules: String?
+
     @Flag(name: .long, help: "After the decisions, print the final state of every mdev as one JSON object.")
     var finalState = false
 
@@ -74,6 +78,9 @@ struct ReplayCommand: ParsableCommand {
             try output.print(session.start(snapshot: snapshot, guests: try guests()))
         } else if !guest.isEmpty {
             try output.print(session.start(snapshot: HostSnapshot(), guests: try guests()))
+        }
+        if let apMaskRules {
+            try output.print(try session.replay(.apMaskRules(APMaskRulesFile(path: apMaskRules).read())))
         }
         if let mdevctlDir {
             for (uuid, config) in MdevctlDirectory(path: mdevctlDir).read().sorted(by: { $0.key < $1.key }) {

@@ -20,7 +20,7 @@ struct StandaloneHandler {
     let lockTimeout: Duration
     let reporter: DecisionSink
     /// The mdevctl definitions to feed (enforce and dry-run), nil in observe mode.
-    let definitions: MdevctlDirectory?
+    let definitions: DefinitionSources?
     let realizer: MatrixRealizer?
 
     func handle(_ uevent: Uevent) async throws {

@@ -67,7 +67,7 @@ import Trace
                 case .observe(let path, _): return path
                 case .settled: return "settled"
                 case .uevent: return "uevent"
-                case .snapshot, .guest, .definition: return "other"
+                case .snapshot, .guest, .definition, .apMaskRules: return "other"
                 }
             }
             #expect(kinds == [

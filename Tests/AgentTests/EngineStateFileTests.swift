@@ -5,6 +5,7 @@ import Foundation
 import Glibc
 import HotplugEngine
 import Testing
+import Trace
 
 @Suite struct EngineStateFileTests {
     static func checkpoint() -> DaemonCore.Checkpoint {
@@ -12,7 +13,9 @@ import Testing
         _ = engine.handle(.snapshot(.passthroughHost(adapters: [4, 5], domains: [6, 7]), guests: [:], position: 1))
         return DaemonCore.Checkpoint(
             engine: engine, position: 17, lastRead: ["/sys/bus/ap/ap_adapter_mask": "0x0c00\n", "/sys/x": ""],
-            lastDefinitions: [MdevUUID("0b5e7a3c-6e8d-4a63-9a5c-1f4c2b8e9d10")!: #"{"start":"auto"}"#],
+            lastDefinitions: DefinitionFiles(
+                definitions: [MdevUUID("0b5e7a3c-6e8d-4a63-9a5c-1f4c2b8e9d10")!: #"{"start":"auto"}"#],
+                apMaskRules: .text("ATTR{../../bus/ap/apmask}=\"0x00\"\n")),
             handledSeqnums: SeqnumWindow(seqnums: [5, 9, 4]))
     }
 
@@ -34,17 +37,17 @@ import Testing
             try EngineStateFile.decode(bytes + [0, 0])
         }
         bytes[4] = 9
-        #expect(throws: PersistedStateError(.versionMismatch(found: 9, expected: 1), field: "version", offset: 5)) {
+        #expect(throws: PersistedStateError(.versionMismatch(found: 9, expected: 2), field: "version", offset: 5)) {
             try EngineStateFile.decode(bytes)
         }
         #expect(throws: PersistedStateError(.notPersistedState, field: "magic", offset: 0)) {
             try EngineStateFile.decode(Array("APHE".utf8))
         }
         #expect(throws: PersistedStateError(.truncated, field: "boot_id", offset: 5)) {
-            try EngineStateFile.decode(Array("APHS".utf8) + [1])
+            try EngineStateFile.decode(Array("APHS".utf8) + [2])
         }
         #expect(throws: PersistedStateError(.truncated, field: "position", offset: 7)) {
-            try EngineStateFile.decode(Array("APHS".utf8) + [1, 1, 0x62])
+            try EngineStateFile.decode(Array("APHS".utf8) + [2, 1, 0x62])
         }
     }
 

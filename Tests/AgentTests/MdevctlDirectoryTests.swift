@@ -5,6 +5,7 @@ import Foundation
 import Glibc
 import HotplugEngine
 import Testing
+import Trace
 
 /// mdevctl's definitions are read with the care of sysfs attributes (no links, no
 /// FIFOs, bounded), but with room for the largest real definition.
@@ -70,6 +71,56 @@ import Testing
             #expect(directoryReader.read()[Self.uuid] == "{")
             #expect(again.value == MdevctlDirectory.rereads)
             #expect(directoryReader.read(known: [Self.uuid: "{"])[Self.uuid] == "{")
+            #expect(again.value == MdevctlDirectory.rereads)
+        }
+    }
+}
+
+/// chzdev's rule file is read as udev and ap-check read it (links followed, a
+/// rule masked by a link to /dev/null is empty) but never waited on, bounded,
+/// and read again when it looks caught in chzdev's remove-and-rewrite.
+@Suite struct APMaskRulesFileTests {
+    static let rule = "ATTR{../../bus/ap/apmask}=\"0x" + String(repeating: "0", count: 64) + "\"\n"
+
+    @Test func linksFIFOsAndAbsence() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/41-ap.rules"
+            #expect(APMaskRulesFile(path: path, pause: {}).read() == .absent)
+            #expect(symlink("/dev/null", path) == 0)
+            #expect(APMaskRulesFile(path: path).read() == .text(""))
+            unlink(path)
+            try Self.rule.write(toFile: directory + "/kept", atomically: false, encoding: .utf8)
+            #expect(symlink(directory + "/kept", path) == 0)
+            #expect(APMaskRulesFile(path: path).read() == .text(Self.rule))
+            unlink(path)
+            #expect(mkfifo(path, 0o644) == 0)
+            let read = finishing(within: .seconds(5)) { APMaskRulesFile(path: path, pause: {}).read() }
+            #expect(read == .unreadable(reason: "a FIFO, not a rules file"))
+            unlink(path)
+            #expect(symlink("/dev/zero", path) == 0)
+            #expect(APMaskRulesFile(path: path, pause: {}).read() == .unreadable(reason: "a character device, not a rules file"))
+        }
+    }
+
+    /// chzdev removes the rule and writes it anew (`ap_write_type_udev`): a read
+    /// in between finds no file, or half of it. Both are read again.
+    @Test func ruleReadMidRewriteIsReadAgain() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/41-ap.rules"
+            let pauses = Counter()
+            let file = APMaskRulesFile(path: path, pause: {
+                pauses.increment()
+                try? Self.rule.write(toFile: path, atomically: false, encoding: .utf8)
+            })
+            #expect(file.read(known: .text(Self.rule)) == .text(Self.rule))
+            #expect(pauses.value == 1)
+            try String(Self.rule.prefix(40)).write(toFile: path, atomically: false, encoding: .utf8)
+            #expect(file.read(known: .text(Self.rule)) == .text(Self.rule))
+            #expect(pauses.value == 2)
+            // Gone for good: reported after the re-reads.
+            let again = Counter()
+            unlink(path)
+            #expect(APMaskRulesFile(path: path, pause: { again.increment() }).read(known: .text(Self.rule)) == .absent)
             #expect(again.value == MdevctlDirectory.rereads)
         }
     }

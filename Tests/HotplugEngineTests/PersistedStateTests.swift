@@ -31,6 +31,8 @@ import Testing
         _ = engine.handle(.definitionChanged(
             a, .defined(MdevDefinition(matrix: APMatrix([5, 6, 0xff], [4, 0xab]), autostart: false)), position: 5))
         // An adapter inferred into the configuration, then a scan left open with a read-back.
+        // chzdev keeps adapter 7 for the host at boot (and the active aqmask, domain 4): B's auto definition is refused.
+        _ = engine.handle(.apMaskRulesChanged(.read(PersistentAPMasks(apmask: APMask([7]))), position: 5))
         _ = engine.handle(.uevent(KernelEvent.card("add", 9, seq: 30), position: 6))
         _ = engine.handle(.settled(position: 7))
         _ = engine.handle(.uevent(KernelEvent.queue("unbind", "05.0047", seq: 31), position: 8))
@@ -57,7 +59,7 @@ import Testing
         func labels(_ value: Any) -> [String] { Mirror(reflecting: value).children.compactMap(\.label) }
         #expect(labels(Engine()) == [
             "host", "mdevs", "matrixDevicePresent", "features", "lastCompleteCount", "hasSnapshot", "definitions",
-            "assignabilityChangedAt", "scan", "inferredConfiguration",
+            "apMaskRules", "refusedDefinitions", "assignabilityChangedAt", "scan", "inferredConfiguration",
             // Transient: empty except while a scan's events are replayed inside one `handle`.
             "deferredFiltering",
         ])
@@ -116,6 +118,8 @@ import Testing
         check("lastCompleteCount", x.lastCompleteCount, y.lastCompleteCount)
         check("hasSnapshot", x.hasSnapshot, y.hasSnapshot)
         check("definitions", x.definitions, y.definitions)
+        check("apMaskRules", x.apMaskRules, y.apMaskRules)
+        check("refusedDefinitions", x.refusedDefinitions, y.refusedDefinitions)
         check("assignabilityChangedAt", x.assignabilityChangedAt, y.assignabilityChangedAt)
         check("inferredConfiguration", x.inferredConfiguration, y.inferredConfiguration)
         check("scan", x.scan, y.scan)
@@ -136,6 +140,7 @@ import Testing
         #expect(engine.mdevs.records.contains { !$0.reportedRefusals.beyondMaximum.isEmpty })
         #expect(engine.host.driverNames.contains("cex4queue"))
         #expect(engine.definitions.count == 2)
+        #expect(engine.refusedDefinitions.count == 1)
         #expect(engine.inferredConfiguration.adapters == APMask([9]))
         #expect(engine.scan?.events.count == 1 && engine.scan?.closed == true && engine.scan?.readBack.controlDomains != nil)
 
@@ -164,8 +169,8 @@ import Testing
 
     @Test func anotherVersionIsRejected() {
         var bytes = Self.encoded(Self.richEngine())
-        bytes[4] = 3
-        #expect(throws: PersistedStateError(.versionMismatch(found: 3, expected: 2), field: "engine.version", offset: 5)) {
+        bytes[4] = 2
+        #expect(throws: PersistedStateError(.versionMismatch(found: 2, expected: 3), field: "engine.version", offset: 5)) {
             try Self.decoded(bytes)
         }
     }

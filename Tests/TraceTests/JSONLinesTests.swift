@@ -64,6 +64,21 @@ import Trace
         #expect(try read(text).map(\.record) == records)
     }
 
+    @Test func apMaskRulesLinesRoundTrip() throws {
+        let records: [TraceRecord] = [
+            .apMaskRules(.text("ATTR{../../bus/ap/apmask}=\"0x00\"\n")), .apMaskRules(.absent),
+            .apMaskRules(.unreadable(reason: "Permission denied")),
+        ]
+        let text = JSONLinesWriter.write(records)
+        #expect(text == #"""
+            {"type":"ap-mask-rules","rules":"ATTR{../../bus/ap/apmask}=\"0x00\"\n"}
+            {"type":"ap-mask-rules","rules":null}
+            {"type":"ap-mask-rules","unreadable":"Permission denied"}
+
+            """#)
+        #expect(try read(text).map(\.record) == records)
+    }
+
     @Test func aStreamedSnapshotLineReadsBackAsTheImage() throws {
         var image = SysfsImage()
         for index in 0..<5_000 {
@@ -181,7 +196,11 @@ import Trace
         (#"[1]"#, "a JSON object (one record per line)", "an array"),
         (#"{"env":{}}"#, #"a "type" member"#, "none"),
         (#"{"type":3}"#, #""type" to be a string"#, "the number 3"),
-        (#"{"type":"bogus"}"#, #""type" to be snapshot, uevent, guest, observe, definition or settled"#, "'bogus'"),
+        (#"{"type":"bogus"}"#, #""type" to be snapshot, uevent, guest, observe, definition, ap-mask-rules or settled"#, "'bogus'"),
+        (#"{"type":"ap-mask-rules","rules":"x","unreadable":"y"}"#,
+         #""rules" to be the file's text or null, or "unreadable" to be why it could not be read"#, "both"),
+        (#"{"type":"ap-mask-rules","rules":7}"#,
+         #""rules" to be the file's text or null, or "unreadable" to be why it could not be read"#, "the number 7"),
         (#"{"type":"definition","mdev":"0b5e2c7a-4f61-4e8e-9d3b-7c1a2f4e5d60","config":5}"#, #""config" to be the file's text or null"#, "the number 5"),
         (#"{"type":"definition","mdev":"vm1","config":null}"#, #""mdev" to be a UUID (8-4-4-4-12 hex digits)"#, "'vm1'"),
         (#"{"type":"uevent","type":"uevent","env":{}}"#, "each member once", #"a second "type""#),
