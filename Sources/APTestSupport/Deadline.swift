@@ -25,3 +25,13 @@ public func finishing<Result: Sendable>(within limit: Duration, _ body: @escapin
     defer { box.lock.unlock() }
     return box.value
 }
+
+/// Runs `body` on a thread of its own and awaits its result without holding a
+/// thread of Swift's cooperative pool: for a step whose timing matters (a lock
+/// held for a while, then released) in a run where CPU-bound tests can keep
+/// every pool thread busy for many seconds.
+public func onOwnThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: body()) }
+    }
+}
