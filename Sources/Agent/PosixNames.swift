@@ -2,7 +2,6 @@ internal import Glibc
 
 /// The errno values the notifier and the lock tell apart.
 enum KnownErrno {
-    static let interrupted = EINTR
     static let exists = EEXIST
     static let noEntry = ENOENT
     static let noSuchProcess = ESRCH

@@ -279,14 +279,7 @@ public struct S390APConfigLock: Sendable {
         return retryDelay + .nanoseconds(Int64.random(in: 0..<extraNanoseconds))
     }
 
-    private static func sleepThread(_ duration: Duration) {
-        let components = duration.components
-        var request = timespec(tv_sec: Int(components.seconds), tv_nsec: Int(components.attoseconds / 1_000_000_000))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0 && Glibc.errno == KnownErrno.interrupted {
-            request = remaining
-        }
-    }
+    private static func sleepThread(_ duration: Duration) { Posix.sleep(duration) }
 }
 
 /// The private file that is `link()`ed to the lock path: `<lock><pid %05d><time & 255 %02x>`

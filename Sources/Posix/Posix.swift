@@ -61,4 +61,16 @@ public enum Posix {
             if bytes.count > limit { return nil }
         }
     }
+
+    /// Sleeps the calling thread for `duration`, the rest of it again after a
+    /// signal (`nanosleep(2)` and its remaining time on `EINTR`).
+    public static func sleep(_ duration: Duration) {
+        let components = duration.components
+        var request = timespec(
+            tv_sec: Int(clamping: max(0, components.seconds)), tv_nsec: Int(max(0, components.attoseconds / 1_000_000_000)))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && Errno.current == .interrupted {
+            request = remaining
+        }
+    }
 }

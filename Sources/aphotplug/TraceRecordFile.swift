@@ -1,5 +1,6 @@
 import Agent
 import Glibc
+import Posix
 import Sysfs
 import Trace
 
@@ -49,8 +50,9 @@ final class TraceRecordFile: TraceRecorder {
             guard links >= 0, lseek(links, 0, SEEK_SET) == 0 else { return }
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
             while true {
-                let count = chunk.withUnsafeMutableBytes { read(links, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
+                let count = (try? chunk.withUnsafeMutableBytes { raw in
+                    Result { () throws(Errno) in try Posix.read(links, into: raw) }
+                }.get()) ?? -1
                 guard count > 0 else { break }
                 StandardStream.write(String(decoding: chunk[..<count], as: UTF8.self), to: descriptor)
             }
