@@ -4,7 +4,7 @@
 /// an attach names the guest, a detach may leave the name out.
 public struct GuestRecord: Equatable, Sendable {
     /// What the guest did with the mdev.
-    public enum Action: String, Sendable {
+    public enum Action: String, Hashable, Sendable, CaseIterable {
         /// The guest opened the mdev (QEMU started with it, or hot plugged it).
         case attach
         /// The guest released the mdev (QEMU stopped, or hot unplugged it).

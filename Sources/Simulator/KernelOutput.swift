@@ -7,15 +7,9 @@ public enum KernelOutput: Hashable, Sendable {
     case uevent(Uevent)
     /// A guest opened or released an mdev. Not a uevent (the kernel sends
     /// none): recorders learn it from the libvirt hook or QEMU.
-    case guest(GuestAction, mdev: MdevUUID, name: String)
-}
-
-/// What a guest did with an mdev.
-public enum GuestAction: String, Hashable, Sendable {
-    /// VFIO `open_device`: the guest's APCB becomes the mdev's shadow.
-    case attach
-    /// VFIO `close_device`: the guest's APCB is cleared, the shadow is kept.
-    case detach
+    /// `attach` is VFIO `open_device` (the guest's APCB becomes the mdev's
+    /// shadow); `detach` is `close_device` (the APCB is cleared, the shadow kept).
+    case guest(GuestRecord.Action, mdev: MdevUUID, name: String)
 }
 
 /// The devices and attribute groups an operation changed, so that a sysfs

@@ -1,10 +1,5 @@
 import APModel
 
-/// The uevent actions the simulator emits.
-enum UeventAction: String {
-    case add, remove, change, bind, unbind
-}
-
 extension SimulatedKernel {
     /// Emits one uevent with the kernel's key order (§2.1): `ACTION`,
     /// `DEVPATH`, `SUBSYSTEM`, the caller's keys, `DEVTYPE`, `DRIVER` if the

@@ -8,7 +8,7 @@ public enum SimulationRecord: Hashable, Sendable {
     /// in microseconds (the `KERNEL[…]` header of `udevadm monitor`).
     case uevent(Uevent, microseconds: UInt64)
     /// A guest opened (attach) or released (detach) an mdev.
-    case guest(GuestAction, mdev: MdevUUID, name: String)
+    case guest(GuestRecord.Action, mdev: MdevUUID, name: String)
     /// An attribute's raw content after the operation (`path` is `/sys/…`):
     /// the host configuration masks, `apmask`/`aqmask`, and each mdev's
     /// `matrix`, `guest_matrix` and `control_domains`, whenever they changed.

@@ -5,11 +5,6 @@ import Udev
 
 /// The options `aphotplug daemon` and `aphotplug record` share.
 struct DaemonOptions: ParsableArguments {
-    enum SourceOption: String, ExpressibleByArgument, CaseIterable {
-        case udev, kernel
-        var source: UdevMonitorConfiguration.Source { self == .udev ? .udev : .kernel }
-    }
-
     enum LogTargetOption: String, ExpressibleByArgument, CaseIterable {
         case json, text, journal
     }
@@ -40,7 +35,7 @@ struct DaemonOptions: ParsableArguments {
     var pollInterval: Double = 5
 
     @Option(help: "Netlink source: udev (events after udev rules ran) or kernel (raw kernel uevents).")
-    var source: SourceOption = .udev
+    var source: UdevMonitorConfiguration.Source = .udev
 
     @Option(help: ArgumentHelp(
         "Write Prometheus metrics to this file after every settled burst and poll (for node_exporter's textfile collector, e.g. /var/lib/prometheus/node-exporter/aphotplug.prom).",

@@ -61,7 +61,7 @@ struct DaemonRunner {
         let monitor: UdevMonitorSequence
         do {
             monitor = try await UdevMonitorSequence(configuration: UdevMonitorConfiguration(
-                source: options.source.source, subsystems: UdevSubsystem.hotplugRelevant,
+                source: options.source, subsystems: UdevSubsystem.hotplugRelevant,
                 receiveBufferSize: options.receiveBuffer))
         } catch {
             throw CommandExit.failure(.unavailable, "cannot arm the udev monitor: \(error)")

@@ -83,7 +83,7 @@ enum TimelineEntry {
     case narration(Int, String)
     case uevent(Uevent)
     case observation(path: String, value: String)
-    case guest(GuestAction, mdev: MdevUUID, name: String)
+    case guest(GuestRecord.Action, mdev: MdevUUID, name: String)
     case decision(Decision)
     case refused(String)
     /// What `aphotplug what-if` predicted for the act, before it happened.

@@ -14,12 +14,8 @@ struct GuestCommand: ParsableCommand {
             """
     )
 
-    enum Action: String, ExpressibleByArgument, CaseIterable {
-        case attach, detach
-    }
-
     @Argument(help: "attach or detach.")
-    var action: Action
+    var action: GuestRecord.Action
 
     @Option(help: ArgumentHelp("The mdev's UUID.", valueName: "uuid"))
     var mdev: String

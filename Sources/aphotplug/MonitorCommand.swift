@@ -30,20 +30,8 @@ struct MonitorCommand: AsyncParsableCommand {
         shouldDisplay: false
     )
 
-    /// `--source`, mirroring ``UdevMonitorConfiguration/Source``.
-    enum SourceOption: String, ExpressibleByArgument, CaseIterable {
-        case udev, kernel
-
-        var source: UdevMonitorConfiguration.Source {
-            switch self {
-            case .udev: return .udev
-            case .kernel: return .kernel
-            }
-        }
-    }
-
     @Option(help: "Netlink source: udev (events after udev rules ran) or kernel (raw kernel uevents).")
-    var source: SourceOption = .udev
+    var source: UdevMonitorConfiguration.Source = .udev
 
     @Option(name: .customLong("subsystem"), help: "A subsystem to monitor and list (repeatable; default: ap, matrix, mdev).")
     var subsystems: [String] = []
@@ -58,7 +46,7 @@ struct MonitorCommand: AsyncParsableCommand {
         ProcessSignalMask.unblockAll()
         let signals = await UnixSignalSequence(trapping: [SIGTERM, SIGINT])
         let configuration = UdevMonitorConfiguration(
-            source: source.source,
+            source: source,
             subsystems: subsystems.isEmpty ? UdevSubsystem.hotplugRelevant : subsystems,
             receiveBufferSize: receiveBuffer)
         let monitor: UdevMonitorSequence

@@ -1,3 +1,4 @@
+import APModel
 import HotplugEngine
 import Simulator
 
