@@ -37,12 +37,15 @@ import Testing
         var ends: [Int32] = [0, 0]
         #expect(pipe(&ends) == 0)
         defer { close(ends[0]); close(ends[1]) }
+        // SIGUSR2, not SIGUSR1: UnixSignalSequenceTests traps SIGUSR1 in the same
+        // process at the same time, and restoring its disposition under that test let
+        // its kill(getpid(), SIGUSR1) end the whole run.
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in }
         action.sa_flags = 0  // no SA_RESTART: read(2) fails with EINTR
         var previous = sigaction()
-        #expect(sigaction(SIGUSR1, &action, &previous) == 0)
-        defer { sigaction(SIGUSR1, &previous, nil) }
+        #expect(sigaction(SIGUSR2, &action, &previous) == 0)
+        defer { sigaction(SIGUSR2, &previous, nil) }
         let reader = pthread_self()
         let writer = ends[1]
         var thread = pthread_t()
@@ -53,7 +56,7 @@ import Testing
             guard let raw else { return nil }
             let (reader, writer) = raw.assumingMemoryBound(to: (pthread_t, Int32).self).pointee
             usleep(100_000)
-            pthread_kill(reader, SIGUSR1)
+            pthread_kill(reader, SIGUSR2)
             usleep(100_000)
             var byte: UInt8 = 42
             _ = write(writer, &byte, 1)
