@@ -35,3 +35,39 @@ public func onOwnThread<Result: Sendable>(_ body: @escaping @Sendable () -> Resu
         Thread.detachNewThread { continuation.resume(returning: body()) }
     }
 }
+
+/// A body started on a thread of its own at once, whose result is awaited
+/// later (``value``): for a step that must start before the test awaits
+/// anything, so that a busy cooperative pool cannot delay it.
+public final class ThreadTask<Value: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let box = HandOver<Value>()
+
+    public init(_ body: @escaping @Sendable () -> Value) {
+        let done = done
+        let box = box
+        Thread.detachNewThread {
+            let value = body()
+            box.lock.lock()
+            box.value = value
+            box.lock.unlock()
+            done.signal()
+        }
+    }
+
+    /// The body's result, once it has returned.
+    public var value: Value {
+        get async {
+            let done = done
+            let box = box
+            return await onOwnThread { () -> Value in
+                done.wait()
+                done.signal()
+                box.lock.lock()
+                defer { box.lock.unlock() }
+                guard let value = box.value else { preconditionFailure("a ThreadTask signalled without a value") }
+                return value
+            }
+        }
+    }
+}

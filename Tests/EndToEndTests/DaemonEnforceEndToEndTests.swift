@@ -53,28 +53,32 @@ struct DaemonEnforceEndToEndTests {
             #expect(mkfifo(sys + directory + attribute, 0o200) == 0)
         }
 
-        let harness = try await DaemonHarness(arguments: arguments, testbed: testbed)
-        // Hold the lock for 500 ms after the assign decision, checking that nothing is
-        // written meanwhile, on a thread of its own: CPU-bound suites running beside
-        // this one can keep the cooperative pool busy for longer than the daemon's
-        // ~100 s of lock retries.
-        let process = harness.process
+        // The test's side of the lock runs on a thread of its own, started before the
+        // test awaits anything: CPU-bound suites running beside this one can keep the
+        // cooperative pool busy for longer than the daemon's ~100 s of lock retries.
+        // Once the daemon waits for the lock (its temporary file sits beside the lock),
+        // the lock stays the test's for 500 ms, and nothing may be written meanwhile.
         let fifo = sys + directory + "assign_domain"
-        let heldWithoutWrites = await onOwnThread { () -> Bool? in
+        let lockDirectory = (lock as NSString).deletingLastPathComponent
+        let lockName = (lock as NSString).lastPathComponent
+        let gate = ThreadTask { () -> Bool? in
+            defer { unlink(lock) }
             let deadline = ContinuousClock.now + .seconds(60)
-            while !process.outputLines.contains(where: { $0.contains(#""kind":"assign""#) }) {
+            while !((try? FileManager.default.contentsOfDirectory(atPath: lockDirectory)) ?? [])
+                .contains(where: { $0.hasPrefix(lockName) && $0 != lockName }) {
                 guard ContinuousClock.now < deadline else { return nil }
-                usleep(10_000)
+                usleep(5_000)
             }
             usleep(300_000)
-            defer { unlink(lock) }
             do {
                 return try KernelFIFO.receiveWrite(fifo, within: .milliseconds(200)) {} == nil
             } catch {
                 return nil
             }
         }
-        #expect(heldWithoutWrites == true, "an assign decision, then nothing written while the lock was the test's")
+        let harness = try await DaemonHarness(arguments: arguments, testbed: testbed)
+        let heldWithoutWrites = await gate.value
+        #expect(heldWithoutWrites == true, "the daemon waited for the lock, and wrote nothing while it was the test's")
         let assign = try await harness.waitForDecision("assign")
         #expect(assign["mdev"] as? String == Self.mdev)
         #expect(assign["domains"] as? [String] == ["0007"])
