@@ -158,7 +158,7 @@ extension Engine {
     /// When `boundQueue` is given, only the mdev that has that APQN assigned is
     /// filtered: the kernel links the queue to that mdev alone.
     mutating func rejudge(
-        _ adapter: APID, seq: UInt64, cause: String, filters: Bool = false, boundQueue: APQN? = nil
+        _ adapter: APID, seq: UInt64, cause: @autoclosure () -> String, filters: Bool = false, boundQueue: APQN? = nil
     ) -> [Decision] {
         var decisions: [Decision] = []
         for index in mdevs.records.indices where mdevs.records[index].assigned.adapters.contains(adapter.rawValue) {
@@ -181,7 +181,7 @@ extension Engine {
                 shadow = cleared
             }
             if shadow != record.shadow {
-                decisions += moveShadow(of: record.uuid, to: shadow, seq: seq, cause: cause, reportWithheld: false)
+                decisions += moveShadow(of: record.uuid, to: shadow, seq: seq, cause: cause(), reportWithheld: false)
             }
         }
         return decisions

@@ -11,7 +11,7 @@ extension Engine {
             return [anomaly(seq, "malformed uevent: ACTION, DEVPATH and SUBSYSTEM are required")]
         }
         guard subsystem == "ap" || subsystem == "matrix" || subsystem == "mdev" else { return [] }
-        guard let action = UeventAction(rawValue: actionText) else {
+        guard let action = UeventAction(text: actionText) else {
             return [anomaly(seq, "unknown action '\(actionText)' for \(devpath)")]
         }
         guard let device = APDevice(devpath: devpath) else {
@@ -178,10 +178,11 @@ extension Engine {
         }
     }
 
-    private mutating func queueUnbound(_ apqn: APQN, previous: UInt8, seq: UInt64, cause: String) -> [Decision] {
+    /// `cause` is built only when the queue was vfio_ap's (most unbinds of a flip are not).
+    private mutating func queueUnbound(_ apqn: APQN, previous: UInt8, seq: UInt64, cause: @autoclosure () -> String) -> [Decision] {
         host.setQueueDriver(apqn, HostModel.noDriver)
         guard previous == HostModel.vfioDriver else { return [] }
-        return rejudge(apqn.adapter, seq: seq, cause: cause + "vfio_ap")
+        return rejudge(apqn.adapter, seq: seq, cause: cause() + "vfio_ap")
     }
 
     // MARK: /devices/vfio_ap/matrix and its mdevs

@@ -51,7 +51,7 @@ extension OpenScan {
                 properties.append(Uevent.Property(key, try decoder.string(eventField + ".value")))
             }
             let uevent = Uevent(properties: properties)
-            guard let action = uevent.action.flatMap(UeventAction.init(rawValue:)),
+            guard let action = uevent.action.flatMap(UeventAction.init(text:)),
                   let device = uevent.devpath.flatMap(APDevice.init(devpath:)).flatMap(Device.init) else {
                 throw decoder.error(.invalidValue("a held event that is no card or queue uevent"), eventField)
             }
