@@ -20,14 +20,25 @@ public enum APDevice: Hashable, Sendable {
         self = device
     }
 
+    /// Whether `bytes` starts with `prefix`: byte by byte over two buffers, which
+    /// the generic `starts(with:)` over a `String.UTF8View` is not (once per uevent).
+    @inline(__always)
+    private static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+        prefix.withUTF8Buffer { expected in
+            guard bytes.count >= expected.count else { return false }
+            for index in 0..<expected.count where bytes[index] != expected[index] { return false }
+            return true
+        }
+    }
+
     private static func parse(devpath bytes: UnsafeBufferPointer<UInt8>) -> APDevice? {
-        let ap = "/devices/ap".utf8
-        let vfio = "/devices/vfio_ap/matrix".utf8
-        if bytes.starts(with: ap) {
-            let rest = UnsafeBufferPointer(rebasing: bytes[ap.count...])
+        let ap: StaticString = "/devices/ap"
+        let vfio: StaticString = "/devices/vfio_ap/matrix"
+        if hasPrefix(bytes, ap) {
+            let rest = UnsafeBufferPointer(rebasing: bytes[ap.utf8CodeUnitCount...])
             if rest.isEmpty { return .busRoot }
             // "/cardAA" then optionally "/AA.DDDD"
-            guard rest.count >= 7, rest[0] == UInt8(ascii: "/"), rest.starts(with: "/card".utf8) else { return nil }
+            guard rest.count >= 7, hasPrefix(rest, "/card") else { return nil }
             let slash = rest[1...].firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
             guard let card = HexText.parse(rest[5..<slash], maxDigits: 2) else { return nil }
             if slash == rest.endIndex { return .card(APID(UInt8(card))) }
@@ -38,8 +49,8 @@ public enum APDevice: Hashable, Sendable {
             else { return nil }
             return .queue(APQN(adapter: UInt8(adapter), domain: UInt8(domain)))
         }
-        if bytes.starts(with: vfio) {
-            let rest = bytes[vfio.count...]
+        if hasPrefix(bytes, vfio) {
+            let rest = bytes[vfio.utf8CodeUnitCount...]
             if rest.isEmpty { return .matrix }
             guard rest.first == UInt8(ascii: "/") else { return nil }
             let name = rest.dropFirst()

@@ -8,25 +8,22 @@ public enum UeventAction: String, Hashable, Sendable, CaseIterable {
     /// case in turn (every uevent goes through it).
     @inlinable
     public init?(text: String) {
-        var text = text
-        let action: UeventAction? = text.withUTF8 { bytes in
-            guard let first = bytes.first else { return nil }
-            let candidate: UeventAction?
-            switch (first, bytes.count) {
-            case (UInt8(ascii: "a"), 3): candidate = .add
-            case (UInt8(ascii: "r"), 6): candidate = .remove
-            case (UInt8(ascii: "c"), 6): candidate = .change
-            case (UInt8(ascii: "m"), 4): candidate = .move
-            case (UInt8(ascii: "o"), 6): candidate = .online
-            case (UInt8(ascii: "o"), 7): candidate = .offline
-            case (UInt8(ascii: "b"), 4): candidate = .bind
-            case (UInt8(ascii: "u"), 6): candidate = .unbind
-            default: candidate = nil
+        let candidate: UeventAction
+        switch text.utf8.count {
+        case 3: candidate = .add
+        case 4: candidate = text.utf8.first == UInt8(ascii: "m") ? .move : .bind
+        case 6:
+            switch text.utf8.first {
+            case UInt8(ascii: "r"): candidate = .remove
+            case UInt8(ascii: "c"): candidate = .change
+            case UInt8(ascii: "o"): candidate = .online
+            default: candidate = .unbind
             }
-            guard let candidate, bytes.elementsEqual(candidate.rawValue.utf8) else { return nil }
-            return candidate
+        case 7: candidate = .offline
+        default: return nil
         }
-        guard let action else { return nil }
-        self = action
+        // Short ASCII strings compare as a whole, without a loop over the bytes.
+        guard text == candidate.rawValue else { return nil }
+        self = candidate
     }
 }
