@@ -50,14 +50,7 @@ public struct APMaskRulesFile: Sendable {
     /// ``MdevctlDirectory/rereads`` times with ``pause`` between, so that a
     /// read in the middle of chzdev's rewrite is not what gets reported.
     public func read(known: ConfigFileContent = .absent) -> ConfigFileContent {
-        var content = readOnce()
-        var rereads = 0
-        while content != known, rereads < MdevctlDirectory.rereads, isTransient(content, known: known) {
-            pause()
-            rereads += 1
-            content = readOnce()
-        }
-        return content
+        rereading(readOnce(), pause: pause, while: { $0 != known && isTransient($0, known: known) }, reread: readOnce)
     }
 
     private func isTransient(_ content: ConfigFileContent, known: ConfigFileContent) -> Bool {

@@ -144,10 +144,8 @@ public struct DaemonCore {
     public mutating func uevent(_ uevent: Uevent) -> [Decision]? {
         if let seqnum = uevent.seqnum, let scannedThrough, seqnum <= scannedThrough { return nil }
         guard markHandled(uevent) else { return nil }
-        recorder?.record(.uevent(uevent))
         ueventCount += 1
-        position += 1
-        return engine.handle(.uevent(uevent, position: position))
+        return feed(.uevent(uevent))
     }
 
     /// Feeds a guest notification (`aphotplug guest`, the libvirt hook).

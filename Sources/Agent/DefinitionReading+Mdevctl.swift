@@ -62,15 +62,11 @@ public struct MdevctlDirectory: Sendable {
               let names = try? tree.listDirectory("matrix") else { return [:] }
         var contents: [MdevUUID: String] = [:]
         for name in names {
-            guard let uuid = MdevUUID(name), var text = try? tree.readAttribute("matrix/" + name) else { continue }
-            var rereads = 0
-            while text != known[uuid], rereads < Self.rereads, case .unusable = DefinitionReading(mdevctlConfig: text, of: uuid) {
-                pause()
-                rereads += 1
-                guard let again = try? tree.readAttribute("matrix/" + name) else { break }
-                text = again
-            }
-            contents[uuid] = text
+            guard let uuid = MdevUUID(name), let first = try? tree.readAttribute("matrix/" + name) else { continue }
+            contents[uuid] = rereading(first, pause: pause, while: { text in
+                guard text != known[uuid], case .unusable = DefinitionReading(mdevctlConfig: text, of: uuid) else { return false }
+                return true
+            }, reread: { try? tree.readAttribute("matrix/" + name) })
         }
         return contents
     }

@@ -26,7 +26,7 @@ public enum EngineEvent: Hashable, Sendable {
     /// read: at startup, and whenever the file appeared, changed or went away.
     /// ap-check refuses auto definitions with APQNs those masks keep for the
     /// host (`check_cfg_mask_conflicts`), and so does enforcement.
-    indirect case apMaskRulesChanged(APMaskRulesReading, position: UInt64)
+    case apMaskRulesChanged(APMaskRulesReading, position: UInt64)
     /// A burst of events has settled (the shell has read the host
     /// configuration masks back after it), or the input ended: an AP bus scan
     /// whose events the engine holds is over. Replay sends it at the end of
